@@ -1,0 +1,54 @@
+"""The `practice-search` command. Each package registers its own subcommands;
+modules are imported only for the subcommand that runs, so start-up stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: subcommand -> (module with `register(subparsers)`, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "model": ("indexer.model_cli", "build or locate the embedding model; measure its speed"),
+    "inspect": ("corpus.cli", "show the documents, metadata and passages read from a path"),
+    "index": ("indexer.cli", "build or update a search index from a corpus folder"),
+    "search": ("indexer.cli", "search an index from the command line"),
+    "gapmap": ("indexer.cli", "document counts per GCM objective x country"),
+    "serve": ("service.cli", "serve the search API and page"),
+    "eval": ("eval.cli", "benchmark retrieval quality on query sets"),
+    "bench": ("bench.cli", "measure speed, latency and memory"),
+}
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="practice-search",
+        description="Multilingual semantic search over migration-governance practices.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    wanted = next((a for a in argv if not a.startswith("-")), None)
+    # Import only the module of the subcommand asked for; all of them for --help.
+    modules = [SUBCOMMANDS[wanted][0]] if wanted in SUBCOMMANDS else [m for m, _ in SUBCOMMANDS.values()]
+    for module in dict.fromkeys(modules):
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (ValueError, FileNotFoundError, KeyError) as exc:  # user errors: say what to fix
+        print(f"practice-search {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
