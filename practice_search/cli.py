@@ -27,10 +27,12 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = next((a for a in argv if not a.startswith("-")), None)
-    # Import only the module of the subcommand asked for; all of them for --help.
-    modules = [SUBCOMMANDS[wanted][0]] if wanted in SUBCOMMANDS else [m for m, _ in SUBCOMMANDS.values()]
-    for module in dict.fromkeys(modules):
-        importlib.import_module(module).register(sub)
+    if wanted in SUBCOMMANDS:
+        # Import only the module of the subcommand asked for.
+        importlib.import_module(SUBCOMMANDS[wanted][0]).register(sub)
+    else:
+        for name, (_, help_) in SUBCOMMANDS.items():
+            sub.add_parser(name, help=help_)
     return parser
 
 
