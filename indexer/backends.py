@@ -1,0 +1,413 @@
+"""Vector backends behind one small interface: exact numpy, FAISS flat, HNSW and IVF.
+
+Every backend holds L2-normalised float32 vectors under non-negative integer row ids
+and scores by inner product. Filtered search happens inside the backend, never after
+it: a small allowed set is scored exactly with numpy over exactly those rows; a large
+one goes to FAISS with an ID selector, and if the approximate search still comes back
+short the allowed rows are scored exactly. So a filtered query returns k results
+whenever at least k allowed rows exist (the txtai 301/915 failure mode is excluded).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+#: Allowed sets at most this large (or this fraction of the index) are scored exactly.
+EXACT_MAX_ROWS = 4096
+EXACT_MAX_FRACTION = 0.05
+
+
+def _as_ids(ids) -> np.ndarray:
+    arr = np.asarray(ids, dtype=np.int64).reshape(-1)
+    if arr.size and arr.min() < 0:
+        raise ValueError("row ids must be non-negative integers")
+    return arr
+
+
+def _as_matrix(vectors, dim: int | None = None) -> np.ndarray:
+    m = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    if m.ndim == 1:
+        m = m.reshape(1, -1)
+    if dim is not None and m.shape[1] != dim:
+        raise ValueError(f"vectors have dimension {m.shape[1]}, the index holds {dim}")
+    return m
+
+
+def _topk(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top k of a (nq, n) score matrix, as (nq, k) arrays padded with -inf / -1."""
+    nq, n = scores.shape
+    out_s = np.full((nq, k), -np.inf, dtype=np.float32)
+    out_i = np.full((nq, k), -1, dtype=np.int64)
+    kk = min(k, n)
+    if kk == 0:
+        return out_s, out_i
+    if kk < n:
+        part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+    else:
+        part = np.tile(np.arange(n), (nq, 1))
+    part_s = np.take_along_axis(scores, part, axis=1)
+    order = np.argsort(-part_s, axis=1, kind="stable")
+    top = np.take_along_axis(part, order, axis=1)
+    out_s[:, :kk] = np.take_along_axis(scores, top, axis=1)
+    out_i[:, :kk] = ids[top]
+    return out_s, out_i
+
+
+class VectorBackend:
+    """Base class: keeps an exact copy of the vectors (row id -> vector) for filtered
+    exact scoring, reuse at re-index and document similarity."""
+
+    name: ClassVar[str] = "base"
+
+    def __init__(self, dim: int):
+        self.dim = int(dim)
+        self._mat = np.zeros((0, self.dim), dtype=np.float32)
+        self._present = np.zeros(0, dtype=bool)
+
+    # -- the interface -------------------------------------------------------------
+    @property
+    def count(self) -> int:
+        return int(self._present.sum())
+
+    def add(self, ids, vectors) -> None:
+        """Add vectors under the given row ids (ids must be new)."""
+        ids = _as_ids(ids)
+        vecs = _as_matrix(vectors, self.dim)
+        if len(ids) != len(vecs):
+            raise ValueError(f"{len(ids)} ids for {len(vecs)} vectors")
+        if len(ids) == 0:
+            return
+        if len(np.unique(ids)) != len(ids):
+            raise ValueError("duplicate row ids in one add")
+        top = int(ids.max()) + 1
+        if top > len(self._present):
+            grow = top - len(self._present)
+            self._mat = np.vstack([self._mat, np.zeros((grow, self.dim), dtype=np.float32)])
+            self._present = np.concatenate([self._present, np.zeros(grow, dtype=bool)])
+        if self._present[ids].any():
+            raise ValueError("row ids already present; delete them first")
+        self._mat[ids] = vecs
+        self._present[ids] = True
+        self._add(ids, vecs)
+
+    def delete(self, ids) -> None:
+        ids = _as_ids(ids)
+        ids = ids[ids < len(self._present)]
+        ids = ids[self._present[ids]]
+        if len(ids) == 0:
+            return
+        self._present[ids] = False
+        self._mat[ids] = 0.0
+        self._delete(ids)
+
+    def vectors(self, ids) -> np.ndarray:
+        """The stored vectors of the given row ids."""
+        ids = _as_ids(ids)
+        if len(ids) and (ids.max() >= len(self._present) or not self._present[ids].all()):
+            raise KeyError("unknown row id")
+        return self._mat[ids]
+
+    def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
+        """Exact inner products of one query with every row slot (absent rows: -inf)."""
+        s = self._mat @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        s[~self._present] = -np.inf
+        return s
+
+    def search(self, query_vectors, k: int, allowed_ids=None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, ids), each of shape (nq, k), padded with -inf / -1.
+
+        With `allowed_ids`, only those rows are candidates, and k are returned whenever
+        at least k of them are present."""
+        q = _as_matrix(query_vectors, self.dim)
+        k = int(k)
+        if k <= 0:
+            raise ValueError("k must be positive")
+        if allowed_ids is None:
+            if self.count == 0:
+                return _topk(np.zeros((len(q), 0), np.float32), np.zeros(0, np.int64), k)
+            return self._search(q, k, None)
+        allowed = _as_ids(allowed_ids)
+        allowed = allowed[allowed < len(self._present)]
+        allowed = np.unique(allowed[self._present[allowed]])
+        n = len(allowed)
+        if n == 0 or n <= EXACT_MAX_ROWS or n <= EXACT_MAX_FRACTION * self.count:
+            return self._exact(q, k, allowed)
+        scores, ids = self._search(q, k, allowed)
+        want = min(k, n)
+        short = (ids[:, :want] < 0).any(axis=1)
+        if short.any():  # approximate search came back short: score the allowed rows exactly
+            es, ei = self._exact(q[short], k, allowed)
+            scores[short], ids[short] = es, ei
+        return scores, ids
+
+    def _exact(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _topk(q @ self._mat[rows].T, rows, k)
+
+    # -- persistence ---------------------------------------------------------------
+    def save(self, directory: str | Path) -> None:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        np.save(d / "vectors.npy", self._mat, allow_pickle=False)
+        np.save(d / "present.npy", self._present, allow_pickle=False)
+        meta = {"backend": self.name, "dim": self.dim, **self._meta()}
+        (d / "backend.json").write_text(json.dumps(meta, indent=1))
+        self._save(d)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> VectorBackend:
+        d = Path(directory)
+        meta = json.loads((d / "backend.json").read_text())
+        klass = BACKENDS.get(meta["backend"])
+        if klass is None:
+            raise ValueError(f"unknown vector backend {meta['backend']!r} in {d}")
+        obj = klass(meta["dim"], **klass._init_kwargs(meta))
+        obj._mat = np.load(d / "vectors.npy", allow_pickle=False)
+        obj._present = np.load(d / "present.npy", allow_pickle=False)
+        obj._load(d, meta)
+        return obj
+
+    # -- hooks for subclasses ------------------------------------------------------
+    def _add(self, ids: np.ndarray, vecs: np.ndarray) -> None:
+        pass
+
+    def _delete(self, ids: np.ndarray) -> None:
+        pass
+
+    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+        rows = np.flatnonzero(self._present) if allowed is None else allowed
+        return self._exact(q, k, rows)
+
+    def _meta(self) -> dict:
+        return {}
+
+    @classmethod
+    def _init_kwargs(cls, meta: dict) -> dict:
+        return {}
+
+    def _save(self, d: Path) -> None:
+        pass
+
+    def _load(self, d: Path, meta: dict) -> None:
+        pass
+
+
+class NumpyBackend(VectorBackend):
+    """Exact search with numpy: the reference every other backend is tested against."""
+
+    name = "numpy"
+
+
+class _FaissBackend(VectorBackend):
+    """Shared FAISS plumbing: an index file, a selector for filtered search."""
+
+    def __init__(self, dim: int):
+        super().__init__(dim)
+        self.index = self._new_index()
+
+    def _new_index(self):
+        raise NotImplementedError
+
+    def _save(self, d: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(d / "faiss.index"))
+
+    def _load(self, d: Path, meta: dict) -> None:
+        import faiss
+
+        self.index = faiss.read_index(str(d / "faiss.index"))
+        self._after_load()
+
+    def _after_load(self) -> None:
+        pass
+
+    def _selector(self, allowed: np.ndarray):
+        """A bitmap selector over row ids (kept alive on self while it is used)."""
+        import faiss
+
+        n = len(self._present)
+        bits = np.zeros(n, dtype=bool)
+        bits[allowed] = True
+        packed = np.packbits(bits, bitorder="little")
+        sel = faiss.IDSelectorBitmap(n, faiss.swig_ptr(packed))
+        sel._packed = packed  # keep the buffer alive with the selector
+        return sel
+
+    def _params(self, sel, k: int, fraction: float):
+        import faiss
+
+        return faiss.SearchParameters(sel=sel)
+
+    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+        sel = None
+        fraction = 1.0
+        if allowed is not None:
+            sel = self._selector(allowed)
+            fraction = max(len(allowed) / max(self.count, 1), 1e-6)
+        params = self._params(sel, k, fraction)
+        scores, ids = self.index.search(q, k, params=params)
+        scores = scores.astype(np.float32)
+        scores[ids < 0] = -np.inf
+        return scores, ids.astype(np.int64)
+
+
+class FlatBackend(_FaissBackend):
+    """Exact FAISS search: IndexIDMap2 over IndexFlatIP, row ids as FAISS ids."""
+
+    name = "flat"
+
+    def _new_index(self):
+        import faiss
+
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+
+    def _add(self, ids, vecs):
+        self.index.add_with_ids(vecs, ids)
+
+    def _delete(self, ids):
+        import faiss
+
+        self.index.remove_ids(faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids)))
+
+
+class HNSWBackend(_FaissBackend):
+    """Approximate search with a FAISS HNSW graph (inner product).
+
+    HNSW cannot remove vectors: deleted rows stay in the graph and are excluded by the
+    selector on every search. FAISS's sequential ids map to row ids through `_ids`."""
+
+    name = "hnsw"
+
+    def __init__(self, dim: int, m: int = 32, ef_construction: int = 200, ef_search: int = 128):
+        self.m, self.ef_construction, self.ef_search = m, ef_construction, ef_search
+        self._ids = np.zeros(0, dtype=np.int64)  # faiss id -> row id
+        super().__init__(dim)
+
+    def _new_index(self):
+        import faiss
+
+        index = faiss.IndexHNSWFlat(self.dim, self.m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = self.ef_construction
+        index.hnsw.efSearch = self.ef_search
+        return index
+
+    def _meta(self) -> dict:
+        return {"m": self.m, "ef_construction": self.ef_construction, "ef_search": self.ef_search}
+
+    @classmethod
+    def _init_kwargs(cls, meta: dict) -> dict:
+        return {k: meta[k] for k in ("m", "ef_construction", "ef_search") if k in meta}
+
+    def _save(self, d: Path) -> None:
+        super()._save(d)
+        np.save(d / "hnsw_ids.npy", self._ids, allow_pickle=False)
+
+    def _load(self, d: Path, meta: dict) -> None:
+        super()._load(d, meta)
+        self._ids = np.load(d / "hnsw_ids.npy", allow_pickle=False)
+
+    def _add(self, ids, vecs):
+        self.index.add(vecs)
+        self._ids = np.concatenate([self._ids, ids])
+
+    def _selector(self, allowed: np.ndarray):
+        # translate allowed row ids to faiss ids, skipping deleted graph nodes
+        import faiss
+
+        keep = np.isin(self._ids, allowed) & self._present[self._ids]
+        packed = np.packbits(keep, bitorder="little")
+        sel = faiss.IDSelectorBitmap(len(keep), faiss.swig_ptr(packed))
+        sel._packed = packed
+        return sel
+
+    def _params(self, sel, k: int, fraction: float):
+        import faiss
+
+        # the graph walk visits ~efSearch nodes; widen it as the filter gets selective
+        ef = int(min(max(self.ef_search, k) / fraction, 4096))
+        ef = max(ef, k, self.ef_search)
+        return faiss.SearchParametersHNSW(sel=sel, efSearch=ef)
+
+    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+        if allowed is None and self.count < len(self._ids):  # tombstones present
+            allowed = np.flatnonzero(self._present)
+        scores, fids = super()._search(q, k, allowed)
+        ids = np.where(fids >= 0, self._ids[np.clip(fids, 0, None)], -1)
+        return scores, ids
+
+
+class IVFBackend(_FaissBackend):
+    """Approximate search with an inverted file (IndexIVFFlat, inner product).
+
+    Trained on the first batch added; nlist ~ 4 sqrt(n), nprobe widened under filters."""
+
+    name = "ivf"
+
+    def __init__(self, dim: int, nlist: int | None = None, nprobe: int = 16):
+        self.nlist, self.nprobe = nlist, nprobe
+        super().__init__(dim)
+
+    def _new_index(self):
+        return None  # created at the first add, when n (hence nlist) is known
+
+    def _meta(self) -> dict:
+        return {"nlist": self.nlist, "nprobe": self.nprobe}
+
+    @classmethod
+    def _init_kwargs(cls, meta: dict) -> dict:
+        return {"nlist": meta.get("nlist"), "nprobe": meta.get("nprobe", 16)}
+
+    def _add(self, ids, vecs):
+        import faiss
+
+        if self.index is None:
+            nlist = self.nlist or int(max(1, min(4 * np.sqrt(len(vecs)), len(vecs) // 39)))
+            self.nlist = nlist
+            quantizer = faiss.IndexFlatIP(self.dim)
+            self.index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            self.index.train(vecs)
+        self.index.add_with_ids(vecs, ids)
+
+    def _delete(self, ids):
+        import faiss
+
+        self.index.remove_ids(faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids)))
+
+    def _save(self, d: Path) -> None:
+        if self.index is not None:
+            super()._save(d)
+
+    def _load(self, d: Path, meta: dict) -> None:
+        if (d / "faiss.index").exists():
+            super()._load(d, meta)
+
+    def _params(self, sel, k: int, fraction: float):
+        import faiss
+
+        nprobe = int(min(max(self.nprobe, self.nprobe / fraction), self.nlist or 1))
+        return faiss.SearchParametersIVF(sel=sel, nprobe=max(nprobe, 1))
+
+    def _search(self, q, k, allowed):
+        if self.index is None:
+            return self._exact(q, k, np.flatnonzero(self._present))
+        return super()._search(q, k, allowed)
+
+
+BACKENDS: dict[str, type[VectorBackend]] = {
+    "numpy": NumpyBackend,
+    "flat": FlatBackend,
+    "hnsw": HNSWBackend,
+    "ivf": IVFBackend,
+}
+
+
+def make_backend(name: str, dim: int) -> VectorBackend:
+    """A new empty backend by name (numpy, flat, hnsw, ivf)."""
+    try:
+        return BACKENDS[name](dim)
+    except KeyError:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}") from None

@@ -1,0 +1,355 @@
+"""Build an index directory from a corpus: atomically, incrementally, one writer at a time.
+
+Layout. `INDEX_DIR` is a symbolic link to a versioned directory beside it:
+
+    INDEX_DIR -> .INDEX_DIR.versions/v20261122T105400-ab12cd/
+        manifest.json      written last: model, dim, counts, settings, library versions
+        store/             documents.jsonl, rows.json, row_doc.npy (indexer.store)
+        vectors/           the vector backend (indexer.backends)
+        lexical/           BM25 (indexer.lexical)
+
+A build writes a new version directory, then replaces the link with `os.replace` (atomic
+on POSIX), so readers see the old index or the new one, never a half-written one. The
+previous version is kept (a server may still be opening it); older ones and leftovers of
+killed builds are removed at the next build. A lock file (`.INDEX_DIR.lock`) refuses a
+second concurrent build of the same index.
+
+Re-indexing reuses the vectors of passages whose text (hash) is unchanged, as long as
+the previous index was built with the same model (id and checksum).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.types import Document
+from indexer.backends import VectorBackend, make_backend
+from indexer.lexical import LexicalIndex
+from indexer.store import MetadataStore
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+#: Test-only hook: "module:Class" of an encoder to use instead of the real model, e.g.
+#: PRACTICE_SEARCH_TEST_ENCODER=tests.fakes:FakeEncoder (lets subprocess tests run fast).
+TEST_ENCODER_ENV = "PRACTICE_SEARCH_TEST_ENCODER"
+
+
+class IndexBusy(RuntimeError):
+    """Another build holds the index's lock."""
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    index_dir: str
+    version_dir: str
+    backend: str
+    model: str
+    documents: int = 0
+    passages: int = 0
+    embedded: int = 0  # passages whose vectors were computed now
+    reused: int = 0  # passages whose vectors came from the previous index
+    removed_documents: int = 0  # documents of the previous index not in this one
+    removed_passages: int = 0
+    added_documents: int = 0
+    skipped_files: int = 0
+    seconds: float = 0.0
+    ingest_summary: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (
+            f"indexed {self.documents} document(s), {self.passages} passage(s) into {self.index_dir} "
+            f"[{self.backend}, {self.model}]: embedded {self.embedded}, reused {self.reused}; "
+            f"added {self.added_documents} document(s), removed {self.removed_documents} document(s) "
+            f"({self.removed_passages} passage(s)); {self.seconds:.1f} s"
+        )
+
+
+def get_embedder(model: str | None = None, settings=None):
+    """The embedder to use: the test hook if set (test-only), else `load_embedder`."""
+    hook = os.environ.get(TEST_ENCODER_ENV)
+    if hook:
+        module, _, name = hook.partition(":")
+        return getattr(importlib.import_module(module), name)()
+    from indexer.embedder import load_embedder
+
+    return load_embedder(model, settings=settings)
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "numpy": np.__version__}
+    for mod in ("faiss", "bm25s"):
+        try:
+            out[mod] = getattr(importlib.import_module(mod), "__version__", "?")
+        except ImportError:  # pragma: no cover
+            out[mod] = "missing"
+    return out
+
+
+def _versions_dir(index_dir: Path) -> Path:
+    return index_dir.parent / f".{index_dir.name}.versions"
+
+
+def _lock_path(index_dir: Path) -> Path:
+    return index_dir.parent / f".{index_dir.name}.lock"
+
+
+def resolve_index_dir(index_dir: str | Path) -> Path:
+    """The version directory an index path points to now (the path itself if it is a
+    plain directory holding a manifest)."""
+    p = Path(index_dir)
+    return p.resolve() if p.is_symlink() else p
+
+
+def read_manifest(index_dir: str | Path) -> dict[str, Any]:
+    p = resolve_index_dir(index_dir) / MANIFEST
+    if not p.is_file():
+        raise FileNotFoundError(
+            f"no index at {index_dir} (no {MANIFEST}); build one with `practice-search index CORPUS_DIR --index {index_dir}`"
+        )
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def _previous(index_dir: Path, embedder) -> tuple[MetadataStore | None, np.ndarray | None, dict | None]:
+    """The previous index's store and vectors, when it exists (vectors only when the
+    model matches)."""
+    try:
+        manifest = read_manifest(index_dir)
+        version = resolve_index_dir(index_dir)
+        store = MetadataStore.load(version / "store")
+    except (FileNotFoundError, ValueError, KeyError, json.JSONDecodeError):
+        return None, None, None
+    model = manifest.get("model", {})
+    if model.get("id") != embedder.model_id or model.get("checksum") != embedder.checksum:
+        return store, None, manifest
+    try:
+        vectors = np.load(version / "vectors" / "vectors.npy", mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return store, None, manifest
+    if vectors.shape != (store.n_rows, embedder.dim):
+        return store, None, manifest
+    return store, vectors, manifest
+
+
+def _settings_dict(settings) -> dict[str, Any]:
+    if settings is None:
+        return {}
+    try:
+        d = settings.model_dump(mode="json")
+    except AttributeError:  # pragma: no cover
+        return {}
+    d.pop("home", None)
+    return d
+
+
+def build_index_from_documents(
+    documents: Sequence[Document],
+    index_dir: str | Path,
+    *,
+    embedder,
+    settings=None,
+    backend: str | None = None,
+    corpus_path: str | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Index the given documents into `index_dir` (atomic switch, incremental embedding)."""
+    from filelock import FileLock, Timeout
+
+    t0 = time.perf_counter()
+    index_dir = Path(index_dir).absolute()
+    if settings is None:
+        from practice_search.config import get_settings
+
+        settings = get_settings()
+    backend_name = backend or settings.index_backend
+    make_backend(backend_name, 1)  # validates the name before any work
+    if not documents:
+        raise ValueError("no documents to index: the corpus is empty or nothing in it could be read")
+    if index_dir.exists() and not index_dir.is_symlink():
+        if index_dir.is_dir() and not any(index_dir.iterdir()):
+            index_dir.rmdir()
+        else:
+            raise ValueError(
+                f"{index_dir} exists and is not an index made by `practice-search index`; choose another --index path"
+            )
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(_lock_path(index_dir)))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise IndexBusy(
+            f"another `practice-search index` is building {index_dir} (lock {_lock_path(index_dir)}); "
+            "wait for it to finish and run again"
+        ) from None
+    try:
+        return _build_locked(
+            documents, index_dir, embedder, settings, backend_name, corpus_path, progress, t0
+        )
+    finally:
+        lock.release()
+
+
+def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, corpus_path, progress, t0):
+    store = MetadataStore(documents)
+    prev_store, prev_vectors, _ = _previous(index_dir, embedder)
+
+    # vectors: reuse by text hash, embed the rest (each distinct text once)
+    dim = int(embedder.dim)
+    vectors = np.zeros((store.n_rows, dim), dtype=np.float32)
+    have = np.zeros(store.n_rows, dtype=bool)
+    if prev_store is not None and prev_vectors is not None:
+        old_row = {h: r for r, h in enumerate(prev_store.hashes)}
+        for r, h in enumerate(store.hashes):
+            o = old_row.get(h)
+            if o is not None:
+                vectors[r] = prev_vectors[o]
+                have[r] = True
+    reused = int(have.sum())
+    todo: dict[str, list[int]] = {}
+    for r in np.flatnonzero(~have):
+        todo.setdefault(store.hashes[r], []).append(int(r))
+    if todo:
+        texts = [store.passages[rows[0]].text for rows in todo.values()]
+        embedded_vecs = np.asarray(embedder.embed_passages(texts, progress=progress), dtype=np.float32)
+        if embedded_vecs.shape != (len(texts), dim):
+            raise ValueError(f"the embedder returned shape {embedded_vecs.shape}, expected {(len(texts), dim)}")
+        for vec, rows in zip(embedded_vecs, todo.values(), strict=True):
+            vectors[rows] = vec
+    embedded = len(todo)
+
+    vb: VectorBackend = make_backend(backend_name, dim)
+    vb.add(np.arange(store.n_rows), vectors)
+    lexical = LexicalIndex.build([p.text for p in store.passages])
+
+    versions = _versions_dir(index_dir)
+    versions.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    version = versions / f"v{stamp}-{uuid.uuid4().hex[:6]}"
+    tmp = versions / f".tmp-{version.name}"
+    tmp.mkdir()
+    try:
+        store.save(tmp / "store")
+        vb.save(tmp / "vectors")
+        lexical.save(tmp / "lexical")
+        prev_ids = {d.id for d in prev_store.documents} if prev_store else set()
+        new_ids = {d.id for d in documents}
+        report = BuildReport(
+            index_dir=str(index_dir),
+            version_dir=str(version),
+            backend=backend_name,
+            model=embedder.model_id,
+            documents=len(documents),
+            passages=store.n_rows,
+            embedded=embedded,
+            reused=reused,
+            removed_documents=len(prev_ids - new_ids),
+            removed_passages=len(set(prev_store.hashes) - set(store.hashes)) if prev_store else 0,
+            added_documents=len(new_ids - prev_ids),
+        )
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": {"id": embedder.model_id, "checksum": embedder.checksum, "dim": dim},
+            "backend": backend_name,
+            "counts": {"documents": len(documents), "passages": store.n_rows},
+            "settings": _settings_dict(settings),
+            "versions": library_versions(),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "corpus": corpus_path,
+            "build": {"embedded": embedded, "reused": reused, "removed_documents": report.removed_documents},
+        }
+        _write_json_durably(tmp / MANIFEST, manifest)
+        os.rename(tmp, version)
+        # atomic switch: a new link beside the old one, renamed over it
+        link_tmp = index_dir.parent / f".{index_dir.name}.link-{uuid.uuid4().hex[:6]}"
+        os.symlink(os.path.relpath(version, index_dir.parent), link_tmp)
+        os.replace(link_tmp, index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(version, ignore_errors=True) if not _points_to(index_dir, version) else None
+        raise
+    _clean_versions(index_dir, keep=version)
+    report.seconds = round(time.perf_counter() - t0, 3)
+    return report
+
+
+def _points_to(index_dir: Path, version: Path) -> bool:
+    return index_dir.is_symlink() and index_dir.resolve() == version.resolve()
+
+
+def _write_json_durably(path: Path, obj: Any) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=1, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _clean_versions(index_dir: Path, keep: Path, n_keep: int = 2) -> None:
+    """Remove leftovers of killed builds and all but the newest `n_keep` versions."""
+    versions = _versions_dir(index_dir)
+    done = sorted(
+        (p for p in versions.iterdir() if p.is_dir() and p.name.startswith("v")),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    keepers = {keep.resolve()} | {p.resolve() for p in done[:n_keep]}
+    for p in versions.iterdir():
+        if p.resolve() not in keepers:
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    for p in index_dir.parent.glob(f".{index_dir.name}.link-*"):
+        p.unlink(missing_ok=True)
+
+
+def build_index(
+    corpus_dir: str | Path,
+    index_dir: str | Path,
+    *,
+    embedder=None,
+    settings=None,
+    backend: str | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Read a corpus folder (corpus.ingest.load_corpus) and index it into `index_dir`."""
+    from corpus.ingest import load_corpus
+
+    if settings is None:
+        from practice_search.config import get_settings
+
+        settings = get_settings()
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.exists():
+        raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
+    ingest = load_corpus(corpus_dir, settings=settings)
+    if not ingest.documents:
+        raise ValueError(f"nothing to index in {corpus_dir}: {ingest.summary()}")
+    if embedder is None:
+        embedder = get_embedder(None, settings)
+    report = build_index_from_documents(
+        ingest.documents,
+        index_dir,
+        embedder=embedder,
+        settings=settings,
+        backend=backend,
+        corpus_path=str(corpus_dir.absolute()),
+        progress=progress,
+    )
+    report.skipped_files = len(ingest.skipped)
+    report.ingest_summary = ingest.summary()
+    return report

@@ -1,0 +1,144 @@
+"""`practice-search index | search | gapmap`: thin wrappers over indexer.build and
+indexer.search.SearchIndex (heavy imports happen inside the handlers)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _add_filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--country", action="append", help="ISO code or name (English/Spanish); repeatable")
+    p.add_argument("--objective", action="append", help="GCM objective number 1-23; repeatable")
+    p.add_argument(
+        "--objective-source",
+        action="append",
+        dest="objective_sources",
+        help="explicit | mentioned | inferred (default: explicit and mentioned); repeatable",
+    )
+    p.add_argument("--lang", action="append", help="passage language, e.g. es or en; repeatable")
+    p.add_argument("--section", action="append", help="passage section kind (summary, lessons...); repeatable")
+    p.add_argument("--doc-type", action="append", dest="doc_type", help="document type; repeatable")
+    p.add_argument("--year-from", dest="year_from", help="documents with a year >= this")
+    p.add_argument("--year-to", dest="year_to", help="documents with a year <= this")
+
+
+def _filters(args: argparse.Namespace):
+    from indexer.filters import parse_filters
+
+    return parse_filters(
+        country=args.country,
+        objective=args.objective,
+        objective_sources=args.objective_sources,
+        lang=args.lang,
+        year_from=args.year_from,
+        year_to=args.year_to,
+        doc_type=args.doc_type,
+        section=args.section,
+    )
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("index", help="build or update a search index from a corpus folder")
+    p.add_argument("corpus", metavar="CORPUS_DIR")
+    p.add_argument("--index", required=True, metavar="INDEX_DIR")
+    p.add_argument("--backend", choices=["flat", "hnsw", "ivf"], default=None)
+    p.add_argument("--model", default=None, help="model name or path (default: settings)")
+    p.add_argument("--progress", action="store_true", help="show an embedding progress bar")
+    p.add_argument("--json", action="store_true", help="print the build report as JSON")
+    p.set_defaults(func=cmd_index)
+
+    p = subparsers.add_parser("search", help="search an index from the command line")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--index", required=True, metavar="INDEX_DIR")
+    _add_filter_args(p)
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--passages", action="store_true", help="list passages instead of documents")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = subparsers.add_parser("gapmap", help="document counts per GCM objective x country")
+    p.add_argument("--index", required=True, metavar="INDEX_DIR")
+    p.add_argument("--query", default=None)
+    _add_filter_args(p)
+    p.add_argument("--by-region", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_gapmap)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from indexer.build import IndexBusy, build_index, get_embedder
+    from practice_search.config import get_settings
+
+    settings = get_settings()
+    if args.model:
+        settings = settings.model_copy(update={"model": args.model})
+    embedder = get_embedder(args.model, settings)
+    try:
+        report = build_index(
+            args.corpus, args.index, embedder=embedder, settings=settings, backend=args.backend, progress=args.progress
+        )
+    except IndexBusy as exc:
+        print(f"practice-search index: error: {exc}", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
+    else:
+        print(report.ingest_summary)
+        print(report.summary())
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from indexer.search import SearchIndex
+
+    filters = _filters(args)
+    ix = SearchIndex.open(args.index)
+    resp = ix.search(args.query, filters, mode=args.mode, k=args.k, offset=args.offset, group=not args.passages)
+    if args.json:
+        print(json.dumps(resp.to_dict(), indent=1, ensure_ascii=False))
+        return 0
+    print(
+        f"{resp.matched_documents} matching document(s), {resp.matched_passages} passage(s); "
+        f"filters {resp.filters or 'none'}; mode {resp.mode}; {resp.timing_ms.get('total', 0):.0f} ms"
+    )
+    if not args.passages:
+        for h in resp.hits:
+            meta = ", ".join(
+                x for x in (",".join(h.countries), "obj " + ",".join(map(str, h.objectives)) if h.objectives else "",
+                            "-".join(map(str, h.years[:1] + h.years[-1:])) if h.years else "") if x
+            )
+            print(f"\n{h.rank}. {h.title}  [{h.doc_id}]  score {h.score:.3f}  ({meta})")
+            for p in h.passages:
+                print(f"   - ({p.section_kind}, {p.lang}) {_snippet(p.text)}")
+    else:
+        for p in resp.passages:
+            print(f"{p.rank}. [{p.passage_id}] score {p.score:.3f} ({p.section_kind}, {p.lang}) {_snippet(p.text)}")
+    return 0
+
+
+def _snippet(text: str, n: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def cmd_gapmap(args: argparse.Namespace) -> int:
+    from indexer.search import SearchIndex
+
+    filters = _filters(args)
+    ix = SearchIndex.open(args.index)
+    g = ix.gapmap(args.query, filters, objective_sources=filters.objective_sources, by_region=args.by_region)
+    if args.json:
+        print(json.dumps(g, indent=1, ensure_ascii=False))
+        return 0
+    cols = g["columns"]
+    width = max([4] + [len(c) for c in cols])
+    print(f"{g['matched_documents']} matching document(s); objectives from {', '.join(g['objective_sources'])}")
+    print("obj  " + " ".join(c.rjust(width) for c in cols))
+    for row in g["rows"]:
+        cells = " ".join((str(row["counts"][c]) if row["counts"][c] else ".").rjust(width) for c in cols)
+        print(f"{row['objective']:>3}  {cells}")
+    return 0

@@ -1,0 +1,128 @@
+"""The lexical index: BM25 (bm25s) over bilingual stemmed tokens.
+
+Tokenisation: lowercase, accent folding, words of letters/digits, Spanish and English
+stopwords removed, then each word contributes its Spanish AND its English Snowball stem
+(once when they agree). Passages and queries go through the same function, so the
+language of either never has to be guessed. Filtered search scores every row with
+`get_scores` (sparse, fast) and ranks only the allowed rows: k results whenever k
+allowed rows match.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents (Perú -> peru, niños -> ninos)."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
+
+    return frozenset(fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_SPANISH))
+
+
+@lru_cache(maxsize=1)
+def _stemmers():
+    import Stemmer
+
+    return Stemmer.Stemmer("spanish"), Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stems(word: str) -> tuple[str, ...]:
+    """The Spanish and English stems of one folded word (one when they agree);
+    empty for stopwords and one-letter words."""
+    if len(word) < 2 or word in _stopwords():
+        return ()
+    es, en = _stemmers()
+    a, b = es.stemWord(word), en.stemWord(word)
+    return (a,) if a == b else (a, b)
+
+
+def words(text: str) -> list[str]:
+    """Folded words of a text, in order."""
+    return _WORD.findall(fold(text))
+
+
+def tokenize(text: str) -> list[str]:
+    """BM25 tokens of a text: bilingual stems of its non-stopwords."""
+    out: list[str] = []
+    for w in words(text):
+        out.extend(stems(w))
+    return out
+
+
+def top_positive(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k (scores, rows) among the allowed rows with a positive score, best first
+    (ties by row id), so a filtered query gets k whenever k allowed rows match."""
+    rows = np.flatnonzero(scores > 0)
+    if allowed is not None:
+        rows = rows[np.isin(rows, allowed)]
+    sub = scores[rows]
+    if len(rows) > k:
+        part = np.argpartition(-sub, k - 1)[:k]
+        rows, sub = rows[part], sub[part]
+    order = np.lexsort((rows, -sub))
+    return sub[order], rows[order]
+
+
+class LexicalIndex:
+    """BM25 over passage rows (row id = position in the texts given to `build`)."""
+
+    def __init__(self, retriever=None, n_rows: int = 0):
+        self.retriever = retriever
+        self.n_rows = n_rows
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
+        corpus_tokens = [tokenize(t) or ["\x00empty"] for t in texts]
+        if texts:
+            retriever.index(corpus_tokens, show_progress=False)
+        return cls(retriever if texts else None, len(texts))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for the query (0 where no query term occurs)."""
+        out = np.zeros(self.n_rows, dtype=np.float32)
+        if self.retriever is None:
+            return out
+        vocab = self.retriever.vocab_dict
+        toks = [t for t in dict.fromkeys(tokenize(query)) if t in vocab]
+        if not toks:
+            return out
+        return np.asarray(self.retriever.get_scores(toks), dtype=np.float32)
+
+    def search(self, query: str, k: int, allowed_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, rows) among allowed rows with a positive score."""
+        return top_positive(self.scores(query), k, allowed_rows)
+
+    def save(self, directory: str | Path) -> None:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "n_rows.txt").write_text(str(self.n_rows))
+        if self.retriever is not None:
+            self.retriever.save(str(d), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> LexicalIndex:
+        import bm25s
+
+        d = Path(directory)
+        n_rows = int((d / "n_rows.txt").read_text())
+        retriever = bm25s.BM25.load(str(d), load_corpus=False) if n_rows else None
+        return cls(retriever, n_rows)

@@ -1,0 +1,590 @@
+"""`SearchIndex`: the one facade over the vector index, BM25 and the metadata store.
+
+The CLI, the API and eval call this and nothing else in `indexer`.
+
+Ranking modes
+-------------
+- ``dense``: inner product of the query embedding with passage embeddings (backend).
+- ``bm25``: BM25 over bilingual stemmed tokens (indexer.lexical).
+- ``hybrid`` (default): weighted CombSUM of min-max normalised scores over the union of
+  the top ``depth`` candidates of each ranking (both scores are known exactly for every
+  candidate). The lexical part is language-aware: a passage in a language other than the
+  query's gets its lexical weight multiplied by ``cross_lang_lexical`` (0 by default), so
+  a Spanish query over English passages is ranked by the dense model alone and BM25 noise
+  from cognates cannot hurt it. See `HybridParams` for the knobs.
+
+Match set (``matched_passages``, ``matched_documents``, facets, gap map)
+-----------------------------------------------------------------------
+Always restricted to passages passing the filters. With an empty query: all of them.
+With a query: those that BM25 matches (at least one query stem, score > 0; modes bm25
+and hybrid) or whose dense score is within ``dense_margin`` of the best filtered dense
+score (modes dense and hybrid), plus every passage shown on the requested page (so the
+counts are never smaller than what is shown). A document matches when one of its
+passages does. Results themselves are never truncated to the match set: dense and hybrid
+rank every filtered passage, so a filtered query returns k results whenever at least k
+passages (k documents when grouped) pass the filters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.types import Document
+from indexer.backends import VectorBackend
+from indexer.build import MANIFEST, get_embedder, resolve_index_dir
+from indexer.filters import describe_filters
+from indexer.highlight import highlight, query_terms
+from indexer.lexical import LexicalIndex, top_positive, words
+from indexer.store import MetadataStore
+from indexer.types import (
+    DEFAULT_OBJECTIVE_SOURCES,
+    MODES,
+    DocumentHit,
+    Facets,
+    Filters,
+    PassageHit,
+    SearchError,
+    SearchResponse,
+    UnknownDocument,
+)
+
+
+@dataclass
+class HybridParams:
+    """Knobs of hybrid fusion and of the match set (tune them with eval).
+
+    lexical_weight: weight of normalised BM25 in CombSUM (dense gets 1 - lexical_weight).
+    cross_lang_lexical: multiplier of the lexical weight for passages whose language is
+        not the query's (0 = cross-lingual pairs are ranked by dense alone; 1 = language
+        blind). Unknown languages on either side count as the same language.
+    depth: candidates taken from each ranking before fusion (grown when grouping needs more).
+    dense_margin: dense match set = filtered passages scoring >= best - dense_margin.
+    """
+
+    lexical_weight: float = 0.3
+    cross_lang_lexical: float = 0.0
+    depth: int = 100
+    dense_margin: float = 0.05
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    if len(x) == 0:
+        return x
+    lo, hi = float(x.min()), float(x.max())
+    if hi - lo <= 1e-12:
+        return np.ones_like(x) if hi > 0 else np.zeros_like(x)
+    return (x - lo) / (hi - lo)
+
+
+def fuse_wsum(
+    dense: np.ndarray, lexical: np.ndarray, weight: float, lexical_factor: np.ndarray | float = 1.0
+) -> np.ndarray:
+    """Weighted CombSUM of min-max normalised scores over one candidate set (aligned
+    arrays): (1 - w) * norm(dense) + w * factor * norm(lexical). Equals ranx's
+    fuse(method="wsum", norm="min-max") when both runs hold the same candidates."""
+    return (1.0 - weight) * _minmax(dense) + weight * np.asarray(lexical_factor) * _minmax(lexical)
+
+
+_ES_HINTS = frozenset("que de la el los las del por para con una como cual cuales donde hay esta este estos sus qué cuál cómo dónde".split())
+_EN_HINTS = frozenset("the of and to in is are what which how where who does do was were for with this that from".split())
+
+
+def detect_query_lang(query: str) -> str:
+    """"es", "en" or "und" from function words and Spanish marks (fast, for fusion only)."""
+    if any(c in query for c in "¿¡ñÑ"):
+        return "es"
+    ws = words(query)
+    es = sum(w in _ES_HINTS for w in ws)
+    en = sum(w in _EN_HINTS for w in ws)
+    if any(c in query.lower() for c in "áéíóú"):
+        es += 1
+    if es > en:
+        return "es"
+    if en > es:
+        return "en"
+    return "und"
+
+
+class _State:
+    """Everything loaded from one index version (swapped whole on reload)."""
+
+    def __init__(self, version_dir: Path, manifest: dict[str, Any]):
+        self.version_dir = version_dir
+        self.manifest = manifest
+        self.store = MetadataStore.load(version_dir / "store")
+        self.vectors = VectorBackend.load(version_dir / "vectors")
+        self.lexical = LexicalIndex.load(version_dir / "lexical")
+        langs = np.array(self.store.langs + ["und"], dtype=object)
+        self.row_lang_str = langs[self.store.row_lang] if self.store.n_rows else np.array([], dtype=object)
+
+
+class SearchIndex:
+    """Open an index directory and answer searches, facets, similar documents, gap maps."""
+
+    def __init__(self, index_dir: Path, state: _State, embedder, hybrid: HybridParams | None = None, settings=None):
+        self.index_dir = index_dir
+        self._state = state
+        self.embedder = embedder
+        self.hybrid = hybrid or HybridParams()
+        if settings is None:
+            from practice_search.config import get_settings
+
+            settings = get_settings()
+        self.settings = settings
+        self._reload_lock = threading.Lock()
+        self._link_target = self._target()
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    def open(cls, index_dir: str | Path, embedder=None, *, hybrid: HybridParams | None = None, settings=None) -> SearchIndex:
+        """Load the index at `index_dir`. With no embedder, load the manifest's model.
+        Refuses an embedder whose model differs from the one the index was built with."""
+        index_dir = Path(index_dir)
+        version = resolve_index_dir(index_dir)
+        manifest = _read_manifest(version, index_dir)
+        if embedder is None:
+            embedder = get_embedder(manifest["model"]["id"], settings)
+        _check_model(manifest, embedder, index_dir)
+        return cls(index_dir, _State(version, manifest), embedder, hybrid, settings)
+
+    def _target(self) -> str:
+        try:
+            return os.readlink(self.index_dir) if self.index_dir.is_symlink() else str(self.index_dir)
+        except OSError:
+            return ""
+
+    def reload_if_changed(self) -> bool:
+        """Load the index again if a build switched it since (one readlink when not).
+        Searches already running keep the state they started with."""
+        target = self._target()
+        if target == self._link_target:
+            return False
+        with self._reload_lock:
+            if target == self._link_target:
+                return False
+            version = resolve_index_dir(self.index_dir)
+            manifest = _read_manifest(version, self.index_dir)
+            _check_model(manifest, self.embedder, self.index_dir)
+            self._state = _State(version, manifest)
+            self._link_target = target
+            return True
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._state.manifest
+
+    def stats(self) -> dict[str, Any]:
+        m = self._state.manifest
+        return {
+            "documents": len(self._state.store.documents),
+            "passages": self._state.store.n_rows,
+            "model": m["model"]["id"],
+            "dim": m["model"]["dim"],
+            "backend": m["backend"],
+            "built_at": m["built_at"],
+            "index": str(self.index_dir),
+            "version": self._state.version_dir.name,
+        }
+
+    def document(self, doc_id: str) -> Document:
+        doc = self._state.store.document(doc_id)
+        if doc is None:
+            raise UnknownDocument(doc_id)
+        return doc
+
+    # -- validation ----------------------------------------------------------------
+    def _check_query(self, query: str | None, *, required: bool) -> str:
+        if query is None:
+            query = ""
+        if not isinstance(query, str):
+            raise SearchError("query", "must be text")
+        query = query.strip()
+        if required and not query:
+            raise SearchError("query", "is empty; type some words to search for")
+        if len(query) > self.settings.max_query_chars:
+            raise SearchError(
+                "query", f"is {len(query)} characters long; the limit is {self.settings.max_query_chars}"
+            )
+        return query
+
+    def _check_k(self, k: int, offset: int = 0) -> None:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= self.settings.max_k:
+            raise SearchError("k", f"must be a whole number from 1 to {self.settings.max_k}, got {k!r}")
+        if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)) or offset < 0:
+            raise SearchError("offset", f"must be a whole number >= 0, got {offset!r}")
+
+    # -- the core ------------------------------------------------------------------
+    def _dense_query(self, query: str) -> np.ndarray:
+        v = np.asarray(self.embedder.embed_queries([query]), dtype=np.float32)
+        return v.reshape(-1)
+
+    def _match_rows(
+        self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None
+    ) -> np.ndarray:
+        """Boolean over rows: the match set (see module docstring)."""
+        n = st.store.n_rows
+        allow = np.ones(n, dtype=bool)
+        if allowed is not None:
+            allow = np.zeros(n, dtype=bool)
+            allow[allowed] = True
+        if dense_all is None and bm25_all is None:
+            return allow
+        match = np.zeros(n, dtype=bool)
+        if bm25_all is not None:
+            match |= bm25_all > 0
+        if dense_all is not None and allow.any():
+            best = float(dense_all[allow].max())
+            match |= dense_all >= best - self.hybrid.dense_margin
+        return match & allow
+
+    def _rank(
+        self, st: _State, query: str, mode: str, allowed: np.ndarray | None, depth: int,
+        qv: np.ndarray | None, bm25_all: np.ndarray | None, qlang: str,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) best first, at most `depth` long (fused for hybrid)."""
+        if mode == "bm25":
+            scores, rows = st.lexical.search(query, depth, allowed) if bm25_all is None else top_positive(bm25_all, depth, allowed)
+            return rows, scores
+        ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed)
+        keep = dr[0] >= 0
+        d_rows, d_scores = dr[0][keep], ds[0][keep]
+        if mode == "dense":
+            return d_rows, d_scores
+        b_scores, b_rows = top_positive(bm25_all, depth, allowed)
+        cand = np.union1d(d_rows, b_rows)
+        if len(cand) == 0:
+            return cand, np.zeros(0, np.float32)
+        dense_c = st.vectors.vectors(cand) @ qv
+        lex_c = bm25_all[cand]
+        factor: np.ndarray | float = 1.0
+        if qlang != "und" and self.hybrid.cross_lang_lexical != 1.0:
+            plang = st.row_lang_str[cand]
+            same = (plang == qlang) | (plang == "und")
+            factor = np.where(same, 1.0, self.hybrid.cross_lang_lexical)
+        fused = fuse_wsum(dense_c, lex_c, self.hybrid.lexical_weight, factor)
+        order = np.lexsort((cand, -fused))
+        return cand[order], fused[order].astype(np.float32)
+
+    def search(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        *,
+        mode: str = "hybrid",
+        k: int = 10,
+        offset: int = 0,
+        group: bool = True,
+        passages_per_doc: int = 3,
+    ) -> SearchResponse:
+        """Rank passages for `query` among those passing `filters`.
+
+        group=True: `hits` are documents ranked by their best passage, each with up to
+        `passages_per_doc` best passages; group=False: `passages` are passage hits.
+        `matched_passages` / `matched_documents`: the match set (module docstring).
+        Raises SearchError for an empty or over-long query, k outside 1..max_k,
+        offset < 0, an unknown mode."""
+        t0 = time.perf_counter()
+        st = self._state
+        query = self._check_query(query, required=True)
+        self._check_k(k, offset)
+        if mode not in MODES:
+            raise SearchError("mode", f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        if passages_per_doc < 1:
+            raise SearchError("passages_per_doc", "must be at least 1")
+        allowed = st.store.allowed_rows(filters)
+        n_allowed = st.store.n_rows if allowed is None else len(allowed)
+
+        t_embed = 0.0
+        qv = dense_all = None
+        if mode in ("dense", "hybrid"):
+            te = time.perf_counter()
+            qv = self._dense_query(query)
+            t_embed = time.perf_counter() - te
+        ts = time.perf_counter()
+        bm25_all = st.lexical.scores(query) if mode in ("bm25", "hybrid") else None
+        if qv is not None:
+            dense_all = st.vectors.scores_all(qv)
+        qlang = detect_query_lang(query)
+        need = offset + k
+        depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
+        while True:
+            rows, scores = self._rank(st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang)
+            if not group:
+                enough = len(rows) >= need
+            else:
+                enough = len(np.unique(st.store.row_doc[rows])) >= need if len(rows) else False
+            if enough or depth >= n_allowed:
+                break
+            depth *= 4
+        match = self._match_rows(st, allowed, dense_all, bm25_all)
+        terms = query_terms(query)
+        hits: list[DocumentHit] = []
+        phits: list[PassageHit] = []
+        if group:
+            hits = self._group(st, rows, scores, offset, k, passages_per_doc, terms, filters)
+            for h in hits:
+                for p in h.passages:
+                    match[st.store.row_of[p.passage_id]] = True
+        else:
+            for i in range(offset, min(need, len(rows))):
+                phits.append(self._passage_hit(st, int(rows[i]), float(scores[i]), i + 1, terms))
+                match[int(rows[i])] = True
+        t_search = time.perf_counter() - ts
+        return SearchResponse(
+            query=query,
+            mode=mode,
+            k=k,
+            offset=offset,
+            filters=describe_filters(filters),
+            matched_passages=int(match.sum()),
+            matched_documents=int(len(np.unique(st.store.row_doc[match]))),
+            hits=hits,
+            passages=phits,
+            timing_ms={
+                "embed": round(t_embed * 1000, 2),
+                "search": round(t_search * 1000, 2),
+                "total": round((time.perf_counter() - t0) * 1000, 2),
+            },
+        )
+
+    def _passage_hit(self, st: _State, row: int, score: float, rank: int, terms) -> PassageHit:
+        p = st.store.passage(row)
+        return PassageHit(
+            passage_id=p.id,
+            doc_id=p.doc_id,
+            text=p.text,
+            highlighted=highlight(p.text, terms),
+            section=p.section,
+            section_kind=p.section_kind,
+            lang=p.lang,
+            score=round(float(score), 6),
+            rank=rank,
+        )
+
+    def _doc_hit(self, st: _State, doc: Document, score: float, rank: int, passages, filters) -> DocumentHit:
+        sources = filters.objective_sources if filters is not None else DEFAULT_OBJECTIVE_SOURCES
+        return DocumentHit(
+            doc_id=doc.id,
+            title=doc.title,
+            score=round(float(score), 6),
+            countries=list(doc.countries.all()),
+            objectives=list(doc.objectives.numbers(sources)),
+            languages=list(doc.languages),
+            years=list(doc.years),
+            doc_type=doc.doc_type,
+            passages=passages,
+            rank=rank,
+        )
+
+    def _group(self, st, rows, scores, offset, k, per_doc, terms, filters) -> list[DocumentHit]:
+        order: list[int] = []
+        best: dict[int, list[tuple[int, float, int]]] = {}
+        for i, (r, s) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
+            d = int(st.store.row_doc[r])
+            if d not in best:
+                if len(order) >= offset + k:
+                    continue
+                order.append(d)
+                best[d] = []
+            if len(best[d]) < per_doc:
+                best[d].append((r, s, i + 1))
+        hits = []
+        for rank, d in enumerate(order[offset : offset + k], start=offset + 1):
+            ps = [self._passage_hit(st, r, s, pr, terms) for r, s, pr in best[d]]
+            hits.append(self._doc_hit(st, st.store.documents[d], best[d][0][1], rank, ps, filters))
+        return hits
+
+    # -- similar -------------------------------------------------------------------
+    def similar(self, doc_id: str, filters: Filters | None = None, *, k: int = 10) -> SearchResponse:
+        """Documents most alike `doc_id` (the normalised mean of its passage vectors,
+        documents ranked by their best passage), never the document itself."""
+        t0 = time.perf_counter()
+        st = self._state
+        self._check_k(k)
+        di = st.store.doc_index.get(doc_id)
+        if di is None:
+            raise UnknownDocument(doc_id)
+        own = st.store.doc_rows[di]
+        mask = st.store.row_mask(filters)
+        mask[own] = False
+        allowed = np.flatnonzero(mask)
+        hits: list[DocumentHit] = []
+        if len(own) and len(allowed):
+            qv = st.vectors.vectors(own).mean(axis=0)
+            qv = (qv / max(np.linalg.norm(qv), 1e-12)).astype(np.float32)
+            depth = max(self.hybrid.depth, k * 3)
+            while True:
+                s, r = st.vectors.search(qv.reshape(1, -1), min(depth, len(allowed)), allowed)
+                keep = r[0] >= 0
+                rows, scores = r[0][keep], s[0][keep]
+                if len(np.unique(st.store.row_doc[rows])) >= k or depth >= len(allowed):
+                    break
+                depth *= 4
+            hits = self._group(st, rows, scores, 0, k, 1, frozenset(), filters)
+        return SearchResponse(
+            query=doc_id,
+            mode="similar",
+            k=k,
+            offset=0,
+            filters=describe_filters(filters),
+            matched_passages=int(len(allowed)),
+            matched_documents=int(len(np.unique(st.store.row_doc[allowed]))),
+            hits=hits,
+            timing_ms={"total": round((time.perf_counter() - t0) * 1000, 2)},
+        )
+
+    # -- facets and gap map --------------------------------------------------------
+    def _match_docs(self, st: _State, query: str | None, filters: Filters | None) -> tuple[np.ndarray, np.ndarray]:
+        """(document indices, row mask) of the match set for an optional query."""
+        query = self._check_query(query, required=False)
+        allowed = st.store.allowed_rows(filters)
+        if query:
+            qv = self._dense_query(query)
+            match = self._match_rows(st, allowed, st.vectors.scores_all(qv), st.lexical.scores(query))
+        else:
+            match = self._match_rows(st, allowed, None, None)
+        return np.unique(st.store.row_doc[match]), match
+
+    def facets(self, query: str | None = None, filters: Filters | None = None) -> Facets:
+        """Matching-document counts per country, objective, language, section kind,
+        doc type and year, over the whole match set (not just a page of results)."""
+        st = self._state
+        docs, match = self._match_docs(st, query, filters)
+        sources = filters.objective_sources if filters is not None else DEFAULT_OBJECTIVE_SOURCES
+        countries: Counter[str] = Counter()
+        objectives: Counter[int] = Counter()
+        languages: Counter[str] = Counter()
+        doc_types: Counter[str] = Counter()
+        years: Counter[int] = Counter()
+        for d in docs.tolist():
+            doc = st.store.documents[d]
+            countries.update(doc.countries.all())
+            objectives.update(doc.objectives.numbers(sources))
+            languages.update(doc.languages)
+            if doc.doc_type:
+                doc_types[doc.doc_type] += 1
+            years.update(set(doc.years))
+        sections: dict[str, int] = {}
+        mrows = np.flatnonzero(match)
+        if len(mrows):
+            pairs = np.unique(np.stack([st.store.row_section[mrows], st.store.row_doc[mrows]]), axis=1)
+            codes, counts = np.unique(pairs[0], return_counts=True)
+            sections = {st.store.sections[c]: int(n) for c, n in zip(codes, counts, strict=True)}
+        return Facets(
+            matched_documents=int(len(docs)),
+            countries=dict(countries.most_common()),
+            objectives=dict(sorted(objectives.items())),
+            languages=dict(languages.most_common()),
+            sections=sections,
+            doc_types=dict(doc_types.most_common()),
+            years=dict(sorted(years.items())),
+        )
+
+    def gapmap(
+        self,
+        query: str | None = None,
+        filters: Filters | None = None,
+        *,
+        objective_sources: tuple[str, ...] = DEFAULT_OBJECTIVE_SOURCES,
+        by_region: bool = False,
+    ) -> dict[str, Any]:
+        """Document counts per GCM objective (all 23, zeros included) x country (or
+        region): how many matching documents carry both. Countries are the documents'
+        explicit and mentioned ones; objectives come from `objective_sources`."""
+        from corpus.types import OBJECTIVE_SOURCES
+
+        bad = [s for s in objective_sources if s not in OBJECTIVE_SOURCES]
+        if bad or not objective_sources:
+            raise SearchError("objective_sources", f"choose from {', '.join(OBJECTIVE_SOURCES)}")
+        st = self._state
+        docs, _ = self._match_docs(st, query, filters)
+        store = st.store
+        obj = store.objective_matrix(objective_sources)[docs][:, 1:24]  # (d, 23)
+        ctry = store.doc_country[docs][:, : len(store.countries)]  # (d, c)
+        columns = list(store.countries)
+        names = [_country_name(c) for c in columns]
+        if by_region:
+            regions = [_country_region(c) for c in columns]
+            columns = sorted(set(regions))
+            names = list(columns)
+            reg = np.zeros((len(store.countries), len(columns)), dtype=bool)
+            for i, r in enumerate(regions):
+                reg[i, columns.index(r)] = True
+            ctry = (ctry.astype(np.int32) @ reg.astype(np.int32)) > 0
+        counts = obj.astype(np.int32).T @ ctry.astype(np.int32)  # (23, columns)
+        labels = _objective_labels()
+        rows = [
+            {
+                "objective": n,
+                "label": labels.get(n, f"Objective {n}"),
+                "counts": {c: int(counts[n - 1, j]) for j, c in enumerate(columns)},
+                "documents": int(obj[:, n - 1].sum()),
+            }
+            for n in range(1, 24)
+        ]
+        return {
+            "query": query or "",
+            "filters": describe_filters(filters),
+            "objective_sources": list(objective_sources),
+            "by_region": by_region,
+            "columns": columns,
+            "column_names": names,
+            "rows": rows,
+            "matrix": counts.tolist(),
+            "matched_documents": int(len(docs)),
+        }
+
+
+def _read_manifest(version: Path, index_dir: Path) -> dict[str, Any]:
+    p = version / MANIFEST
+    if not p.is_file():
+        raise FileNotFoundError(
+            f"no index at {index_dir} (no {MANIFEST}); build one with `practice-search index CORPUS_DIR --index {index_dir}`"
+        )
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def _check_model(manifest: dict[str, Any], embedder, index_dir: Path) -> None:
+    m = manifest.get("model", {})
+    if m.get("id") != embedder.model_id or m.get("checksum") != embedder.checksum or int(m.get("dim", -1)) != int(embedder.dim):
+        raise ValueError(
+            f"the index at {index_dir} was built with model {m.get('id')!r} (checksum {m.get('checksum')!r}, dim {m.get('dim')}), "
+            f"but the embedder is {embedder.model_id!r} (checksum {embedder.checksum!r}, dim {embedder.dim}); "
+            "re-index with this model or search with the index's model"
+        )
+
+
+def _country_name(code: str) -> str:
+    try:
+        from corpus.countries import country_name
+
+        return country_name(code, "en")
+    except Exception:  # noqa: BLE001 - names are a nicety
+        return code
+
+
+def _country_region(code: str) -> str:
+    try:
+        from corpus.countries import country_region
+
+        return country_region(code) or "Unknown"
+    except Exception:  # noqa: BLE001
+        return "Unknown"
+
+
+def _objective_labels() -> dict[int, str]:
+    try:
+        from corpus.objectives import objective_label
+
+        return {n: objective_label(n, "en") for n in range(1, 24)}
+    except Exception:  # noqa: BLE001
+        return {}

@@ -1,0 +1,172 @@
+"""The metadata store: documents, passage rows and per-value masks for fast filtering.
+
+Row ids (the integers the vector backend and the lexical index hold) are positions in
+`passage_ids`. Filters become a boolean mask over documents (countries, objectives per
+source, years, doc type: precomputed boolean columns) and then over rows (language,
+section kind), all vectorised numpy. Persisted as JSON Lines + JSON + npy; no pickle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from corpus.types import OBJECTIVE_SOURCES, SECTION_KINDS, Document, Passage
+from indexer.types import Filters
+
+
+def text_hash(text: str) -> str:
+    """Content hash of a passage text (the key for reusing vectors at re-index)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class MetadataStore:
+    """Documents and passage rows, with the columns that filters read."""
+
+    def __init__(self, documents: Sequence[Document]):
+        self.documents: list[Document] = list(documents)
+        self.doc_index: dict[str, int] = {}
+        for i, d in enumerate(self.documents):
+            if d.id in self.doc_index:
+                raise ValueError(f"duplicate document id {d.id!r}")
+            self.doc_index[d.id] = i
+        passages = [p for d in self.documents for p in d.passages]
+        self.passages: list[Passage] = passages
+        self.passage_ids: list[str] = [p.id for p in passages]
+        self.row_of: dict[str, int] = {pid: r for r, pid in enumerate(self.passage_ids)}
+        self.hashes: list[str] = [text_hash(p.text) for p in passages]
+        n_docs, n_rows = len(self.documents), len(passages)
+        self.row_doc = np.fromiter(
+            (self.doc_index[p.doc_id] if p.doc_id in self.doc_index else -1 for p in passages),
+            dtype=np.int32,
+            count=n_rows,
+        )
+        if n_rows and self.row_doc.min() < 0:
+            raise ValueError("a passage names a document that is not in the store")
+        self.doc_rows: list[np.ndarray] = [np.zeros(0, np.int64)] * n_docs
+        if n_rows:
+            order = np.argsort(self.row_doc, kind="stable")
+            bounds = np.searchsorted(self.row_doc[order], np.arange(n_docs + 1))
+            self.doc_rows = [order[bounds[i] : bounds[i + 1]].astype(np.int64) for i in range(n_docs)]
+
+        # row-level columns
+        self.langs: list[str] = sorted({p.lang for p in passages})
+        lang_code = {v: i for i, v in enumerate(self.langs)}
+        self.row_lang = np.array([lang_code[p.lang] for p in passages], dtype=np.int16)
+        self.sections: list[str] = list(SECTION_KINDS) + sorted(
+            {p.section_kind for p in passages} - set(SECTION_KINDS)
+        )
+        sec_code = {v: i for i, v in enumerate(self.sections)}
+        self.row_section = np.array([sec_code[p.section_kind] for p in passages], dtype=np.int16)
+
+        # document-level columns
+        self.countries: list[str] = sorted({c for d in self.documents for c in d.countries.all()})
+        ccode = {c: i for i, c in enumerate(self.countries)}
+        self.doc_country = np.zeros((n_docs, max(len(self.countries), 1)), dtype=bool)
+        self.doc_objective = {s: np.zeros((n_docs, 24), dtype=bool) for s in OBJECTIVE_SOURCES}
+        self.doc_year_min = np.full(n_docs, -1, dtype=np.int32)
+        self.doc_year_max = np.full(n_docs, -1, dtype=np.int32)
+        self.doc_types: list[str] = sorted({(d.doc_type or "").lower() for d in self.documents})
+        tcode = {t: i for i, t in enumerate(self.doc_types)}
+        self.doc_type = np.zeros(n_docs, dtype=np.int16)
+        for i, d in enumerate(self.documents):
+            for c in d.countries.all():
+                self.doc_country[i, ccode[c]] = True
+            for s in OBJECTIVE_SOURCES:
+                for n in d.objectives.numbers((s,)):
+                    if 1 <= n <= 23:
+                        self.doc_objective[s][i, n] = True
+            if d.years:
+                self.doc_year_min[i], self.doc_year_max[i] = min(d.years), max(d.years)
+            self.doc_type[i] = tcode[(d.doc_type or "").lower()]
+
+    # -- filtering -----------------------------------------------------------------
+    @property
+    def n_rows(self) -> int:
+        return len(self.passage_ids)
+
+    def objective_matrix(self, sources: Iterable[str]) -> np.ndarray:
+        """(docs, 24) boolean: document has objective n from any of the sources."""
+        m = np.zeros((len(self.documents), 24), dtype=bool)
+        for s in sources:
+            if s in self.doc_objective:
+                m |= self.doc_objective[s]
+        return m
+
+    def doc_mask(self, f: Filters | None) -> np.ndarray:
+        """Boolean over documents: passes the document-level filters."""
+        mask = np.ones(len(self.documents), dtype=bool)
+        if f is None:
+            return mask
+        if f.countries:
+            cols = [self.countries.index(c) for c in f.countries if c in self.countries]
+            mask &= self.doc_country[:, cols].any(axis=1) if cols else False
+        if f.objectives:
+            mask &= self.objective_matrix(f.objective_sources)[:, list(f.objectives)].any(axis=1)
+        if f.year_from is not None:
+            mask &= self.doc_year_max >= f.year_from
+        if f.year_to is not None:
+            mask &= (self.doc_year_min >= 0) & (self.doc_year_min <= f.year_to)
+        if f.doc_types:
+            codes = [self.doc_types.index(t) for t in f.doc_types if t in self.doc_types]
+            mask &= np.isin(self.doc_type, codes)
+        return mask
+
+    def row_mask(self, f: Filters | None) -> np.ndarray:
+        """Boolean over rows: the passage and its document pass every filter."""
+        if f is None or f.is_empty():
+            return np.ones(self.n_rows, dtype=bool)
+        mask = self.doc_mask(f)[self.row_doc]
+        if f.langs:
+            codes = [self.langs.index(lg) for lg in f.langs if lg in self.langs]
+            mask &= np.isin(self.row_lang, codes)
+        if f.sections:
+            codes = [self.sections.index(s) for s in f.sections if s in self.sections]
+            mask &= np.isin(self.row_section, codes)
+        return mask
+
+    def allowed_rows(self, f: Filters | None) -> np.ndarray | None:
+        """Row ids passing the filters, or None when there is no filter (all rows)."""
+        if f is None or f.is_empty():
+            return None
+        return np.flatnonzero(self.row_mask(f))
+
+    # -- access --------------------------------------------------------------------
+    def document(self, doc_id: str) -> Document | None:
+        i = self.doc_index.get(doc_id)
+        return None if i is None else self.documents[i]
+
+    def passage(self, row: int) -> Passage:
+        return self.passages[row]
+
+    def doc_of_row(self, row: int) -> Document:
+        return self.documents[int(self.row_doc[row])]
+
+    # -- persistence ---------------------------------------------------------------
+    def save(self, directory: str | Path) -> None:
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        with open(d / "documents.jsonl", "w", encoding="utf-8") as fh:
+            for doc in self.documents:
+                fh.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+        rows = {"passage_ids": self.passage_ids, "hashes": self.hashes}
+        (d / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
+        np.save(d / "row_doc.npy", self.row_doc, allow_pickle=False)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> MetadataStore:
+        d = Path(directory)
+        docs = []
+        with open(d / "documents.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    docs.append(Document.from_dict(json.loads(line)))
+        store = cls(docs)
+        rows = json.loads((d / "rows.json").read_text(encoding="utf-8"))
+        if rows["passage_ids"] != store.passage_ids:
+            raise ValueError(f"index store at {d} is inconsistent: rows.json does not match documents.jsonl")
+        return store

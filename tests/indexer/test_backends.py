@@ -1,0 +1,79 @@
+"""One contract every vector backend passes: add, search, filter, delete, save, reload."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer import backends
+from indexer.backends import BACKENDS, NumpyBackend, make_backend
+
+
+def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    v = rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return _unit(rng, 3000, 32), _unit(rng, 5, 32)
+
+
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_backend_contract(name, data, tmp_path, monkeypatch):
+    vecs, queries = data
+    ref = NumpyBackend(32)
+    ref.add(np.arange(len(vecs)), vecs)
+    b = make_backend(name, 32)
+    b.add(np.arange(len(vecs)), vecs)
+    assert b.count == len(vecs)
+
+    # unfiltered: same top-1 as the exact reference, k results
+    s, i = b.search(queries, 10)
+    rs, ri = ref.search(queries, 10)
+    assert i.shape == (5, 10) and (i >= 0).all()
+    assert (i[:, 0] == ri[:, 0]).all()
+    np.testing.assert_allclose(s[:, 0], rs[:, 0], rtol=1e-5)
+
+    # filtered, both the exact path (small set) and the FAISS selector path (large set)
+    for allowed in (np.arange(0, 3000, 97), np.arange(0, 3000, 2)):
+        monkeypatch.setattr(backends, "EXACT_MAX_ROWS", 10)
+        monkeypatch.setattr(backends, "EXACT_MAX_FRACTION", 0.0)
+        s, i = b.search(queries, 10, allowed_ids=allowed)
+        assert (i >= 0).all(), "a filtered query must return k when k rows are allowed"
+        assert np.isin(i, allowed).all()
+        rs, ri = ref.search(queries, 10, allowed_ids=allowed)
+        assert (i[:, 0] == ri[:, 0]).all()
+    # fewer allowed than k: all of them, then padding
+    s, i = b.search(queries[:1], 10, allowed_ids=[3, 4, 5])
+    assert sorted(i[0, :3]) == [3, 4, 5] and (i[0, 3:] == -1).all()
+
+    # delete: gone from results and from the count
+    top = int(b.search(queries[:1], 1)[1][0, 0])
+    b.delete([top, 1, 2])
+    assert b.count == len(vecs) - 3
+    s, i = b.search(queries[:1], 50)
+    assert top not in i[0] and 1 not in i[0]
+    s, i = b.search(queries[:1], 5, allowed_ids=[top, 1, 2, 7])
+    assert list(i[0]) == [7, -1, -1, -1, -1]
+
+    # save, reload: same answers
+    before = b.search(queries, 10, allowed_ids=np.arange(0, 3000, 3))
+    b.save(tmp_path / name)
+    c = backends.VectorBackend.load(tmp_path / name)
+    assert type(c) is type(b) and c.count == b.count
+    after = c.search(queries, 10, allowed_ids=np.arange(0, 3000, 3))
+    np.testing.assert_array_equal(before[1], after[1])
+    np.testing.assert_allclose(c.vectors([5]), vecs[[5]])
+
+
+def test_backend_rejects_bad_input():
+    b = make_backend("flat", 4)
+    with pytest.raises(ValueError):
+        b.add([0], np.ones((1, 3), np.float32))
+    b.add([0], np.ones((1, 4), np.float32) / 2)
+    with pytest.raises(ValueError):
+        b.add([0], np.ones((1, 4), np.float32) / 2)
+    with pytest.raises(ValueError):
+        make_backend("annoy", 4)

@@ -1,0 +1,149 @@
+"""The SearchIndex facade with a fake encoder: modes, filters, grouping, validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.filters import parse_filters
+from indexer.search import SearchIndex
+from indexer.types import SearchError, UnknownDocument
+from tests.fakes import FakeEncoder
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_modes_find_the_topic(synth_index, mode):
+    ix, _ = synth_index
+    r = ix.search("remittances financial inclusion", mode=mode, k=5)
+    assert len(r.hits) == 5
+    assert r.hits[0].passages[0].text.startswith("remittances")
+    assert [h.rank for h in r.hits] == [1, 2, 3, 4, 5]
+    assert r.matched_documents >= 5 and r.matched_passages >= r.matched_documents
+    assert set(r.timing_ms) >= {"embed", "search", "total"}
+    assert len({h.doc_id for h in r.hits}) == 5
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_filtered_query_never_leaks_and_returns_k(synth_index, synth_docs, mode):
+    ix, _ = synth_index
+    f = parse_filters(country="Perú", section="lessons", year_from=2015, year_to=2024)
+    allowed_docs = {d.id for d in synth_docs if "PE" in d.countries.explicit}
+    # a query about another topic: BM25 only matches "number" / "lessons" words
+    r = ix.search("lessons number", f, mode=mode, k=8)
+    assert len(r.hits) == 8, "k documents pass the filter, so k must come back"
+    for h in r.hits:
+        assert h.doc_id in allowed_docs
+        assert all(p.section_kind == "lessons" for p in h.passages)
+    r = ix.search("lessons number", f, mode=mode, k=20, group=False)
+    assert len(r.passages) == len(allowed_docs)  # one lessons passage per allowed doc, 10 < 20
+    assert r.filters["country"] == ["PE"] and r.filters["section"] == ["lessons"]
+
+
+def test_country_spellings_agree(synth_index):
+    ix, _ = synth_index
+    ids = [
+        [h.doc_id for h in ix.search("migrants", parse_filters(country=c), k=10).hits]
+        for c in ("Perú", "PE", "peru")
+    ]
+    assert ids[0] == ids[1] == ids[2] and ids[0]
+
+
+def test_bad_filters_raise_search_error():
+    for kwargs, param in [
+        ({"country": "Narnia"}, "country"),
+        ({"objective": 0}, "objective"),
+        ({"objective": "24"}, "objective"),
+        ({"objective": "x"}, "objective"),
+        ({"section": "appendix"}, "section"),
+        ({"lang": "spanish"}, "lang"),
+        ({"year_from": 2020, "year_to": 2010}, "year_from"),
+        ({"objective_sources": "guessed"}, "objective_sources"),
+    ]:
+        with pytest.raises(SearchError) as e:
+            parse_filters(**kwargs)
+        assert e.value.param == param
+
+
+def test_validation(synth_index):
+    ix, _ = synth_index
+    for kwargs, param in [
+        ({"query": ""}, "query"),
+        ({"query": "x" * 5000}, "query"),
+        ({"query": "migrants", "k": 0}, "k"),
+        ({"query": "migrants", "k": 10_000}, "k"),
+        ({"query": "migrants", "offset": -1}, "offset"),
+        ({"query": "migrants", "mode": "magic"}, "mode"),
+    ]:
+        q = kwargs.pop("query")
+        with pytest.raises(SearchError) as e:
+            ix.search(q, **kwargs)
+        assert e.value.param == param
+
+
+def test_offset_pages_do_not_overlap(synth_index):
+    ix, _ = synth_index
+    a = ix.search("migrants", k=5)
+    b = ix.search("migrants", k=5, offset=5)
+    assert not {h.doc_id for h in a.hits} & {h.doc_id for h in b.hits}
+    assert b.hits[0].rank == 6
+
+
+def test_highlight_marks_stemmed_accent_folded_words(synth_index):
+    ix, _ = synth_index
+    r = ix.search("niño proteccion", parse_filters(lang="es"), mode="bm25", k=1)
+    hl = r.hits[0].passages[0].highlighted
+    assert "<mark>niños</mark>" in hl and "<mark>protección</mark>" in hl
+
+
+def test_similar_excludes_itself(synth_index):
+    ix, _ = synth_index
+    r = ix.similar("d000", k=5)
+    ids = [h.doc_id for h in r.hits]
+    assert "d000" not in ids and len(ids) == 5
+    assert ids[0] == "d010"  # same topic, same language
+    with pytest.raises(UnknownDocument):
+        ix.similar("nope")
+    with pytest.raises(UnknownDocument):
+        ix.document("nope")
+    assert ix.document("d001").id == "d001"
+
+
+def test_facets_count_the_whole_match_set(synth_index, synth_docs):
+    ix, _ = synth_index
+    f = ix.facets(None, parse_filters(country="PE"))
+    assert f.matched_documents == 10
+    assert f.countries == {"PE": 10}
+    assert sum(f.languages.values()) == 10
+    assert f.sections == {"summary": 10, "context": 10, "activities": 10, "lessons": 10}
+    q = ix.facets("remittances")
+    assert 0 < q.matched_documents < len(synth_docs)
+
+
+def test_gapmap_all_objectives_and_zero_cells(synth_index, synth_docs):
+    ix, _ = synth_index
+    g = ix.gapmap()
+    assert [r["objective"] for r in g["rows"]] == list(range(1, 24))
+    total = sum(sum(r["counts"].values()) for r in g["rows"])
+    assert total == len(synth_docs)  # one objective and one country per document
+    d0 = synth_docs[0]  # objective 1, PE
+    assert g["rows"][0]["counts"]["PE"] >= 1
+    assert any(v == 0 for r in g["rows"] for v in r["counts"].values())
+    assert d0.countries.explicit == ("PE",)
+    reg = ix.gapmap(by_region=True)
+    assert reg["columns"] and sum(reg["matrix"][0]) >= 1
+
+
+def test_model_mismatch_is_refused(synth_index):
+    _, d = synth_index
+    other = FakeEncoder(dim=64)
+    other.model_id = "another-model"
+    with pytest.raises(ValueError, match="built with model"):
+        SearchIndex.open(d, other)
+
+
+def test_stats_and_manifest(synth_index, synth_docs):
+    ix, _ = synth_index
+    s = ix.stats()
+    assert s["documents"] == len(synth_docs) and s["passages"] == 4 * len(synth_docs)
+    m = ix.manifest
+    assert m["model"]["id"] == "fake-hashed-bow" and m["model"]["dim"] == 256
+    assert {"faiss", "bm25s", "numpy", "python"} <= set(m["versions"])
