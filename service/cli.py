@@ -1,0 +1,35 @@
+"""`practice-search serve`: the search API and page on uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "serve",
+        help="serve the search API and page",
+        description="Serve the search API (OpenAPI docs at /docs) and the search page at /. "
+        "A rebuilt index in the same folder is picked up without a restart.",
+    )
+    p.add_argument("--index", required=True, type=Path, help="index folder built by `practice-search index`")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=serve)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.main import create_app
+
+    if not (args.index / "manifest.json").is_file():
+        raise FileNotFoundError(
+            f"no index in {args.index} (no manifest.json): build one with "
+            f"`practice-search index CORPUS_DIR --index {args.index}`"
+        )
+    app = create_app(args.index)  # the index's model (or the test hook of indexer.build.get_embedder)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0

@@ -1,0 +1,68 @@
+"""Helpers the routes share: input checks, filters, CSV responses."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fastapi import HTTPException
+from fastapi.responses import Response
+
+from indexer.types import Filters
+from service.schemas import FilterParams
+
+
+def bad_request(param: str, message: str, status: int = 422) -> HTTPException:
+    """An error a person can act on: which parameter, what to change."""
+    return HTTPException(status_code=status, detail={"param": param, "message": message})
+
+
+def parse_filter_params(p: FilterParams) -> Filters:
+    """Turn the request's filter parameters into `Filters` (raises SearchError on bad values)."""
+    from indexer.filters import parse_filters
+
+    return parse_filters(
+        country=p.country or None,
+        objective=p.objective or None,
+        objective_sources=p.objective_sources or None,
+        lang=p.lang or None,
+        year_from=p.year_from,
+        year_to=p.year_to,
+        doc_type=p.doc_type or None,
+        section=p.section or None,
+    )
+
+
+def describe(filters: Filters) -> dict[str, Any]:
+    from indexer.filters import describe_filters
+
+    return describe_filters(filters)
+
+
+def safe_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    s = "" if value is None else str(value)
+    if s[:1] in ("=", "+", "@", "\t", "\r"):
+        s = "'" + s
+    return s
+
+
+def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
+    """A UTF-8 CSV download (with a byte-order mark, so spreadsheets show accents right)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([safe_cell(v) for v in row])
+    return Response(
+        content="\ufeff" + buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def join(values: Iterable[Any]) -> str:
+    """Several values in one CSV cell."""
+    return "; ".join(str(v) for v in values)

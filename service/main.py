@@ -1,0 +1,109 @@
+"""The FastAPI app: routers, error handlers, the page, and the index loaded once at start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from indexer.types import SearchError, UnknownDocument
+from practice_search.config import Settings, get_settings
+from service.routes import facets, gapmap, health, objectives, practices, search
+from service.state import IndexHolder
+
+log = logging.getLogger("practice_search.service")
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _error(status: int, param: str | None, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": {"param": param, "message": message}, **extra})
+
+
+#: The search core's parameter names -> the API's, and how a message names them.
+_API_NAMES = {"query": "q"}
+_SUBJECTS = {"q": "the query (q)"}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SearchError)
+    async def search_error(_: Request, exc: SearchError) -> JSONResponse:
+        param = _API_NAMES.get(exc.param, exc.param)
+        message = exc.message
+        if message.split(" ", 1)[0] in ("is", "must", "are"):  # "is empty" -> "the query is empty"
+            message = f"{_SUBJECTS.get(param, param)} {message}"
+        return _error(422, param, message)
+
+    @app.exception_handler(UnknownDocument)
+    async def unknown_document(_: Request, exc: UnknownDocument) -> JSONResponse:
+        return _error(404, "doc_id", f"{exc}; take ids from /search results (doc_id)")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "body", "path")]
+        param = loc[0] if loc else "request"
+        message = f"{first.get('msg', 'invalid value')}"
+        if "input" in first and not isinstance(first["input"], dict):
+            message += f" (got {str(first['input'])[:80]!r})"
+        simple = [{"param": ".".join(str(x) for x in e.get("loc", ())), "message": e.get("msg")} for e in errors]
+        return _error(422, param, message, errors=simple)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(500, None, "the server failed on this request; it was logged. Try again, or simplify the query.")
+
+
+async def _watch(holder: IndexHolder, stop: asyncio.Event) -> None:
+    """Pick up a rebuilt index without a restart: check about once a second."""
+    while not stop.is_set():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=holder.check_interval)
+        if not stop.is_set():
+            await asyncio.to_thread(holder.maybe_reload)
+
+
+def create_app(index_dir: str | Path, embedder: Any = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app. The index opens once at start-up (lifespan); `embedder` lets
+    tests pass a fake encoder instead of loading the model."""
+    holder = IndexHolder(Path(index_dir), embedder=embedder)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(holder.load)
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(_watch(holder, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await watcher
+
+    app = FastAPI(
+        title="practice-search",
+        summary="Multilingual (Spanish/English) semantic search over migration-governance practices (GCM).",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.holder = holder
+    app.state.settings = settings or get_settings()
+    _install_error_handlers(app)
+    for module in (search, practices, facets, objectives, gapmap, health):
+        app.include_router(module.router)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    return app

@@ -1,0 +1,51 @@
+"""/gapmap: matching documents per GCM objective x country (or region), as JSON or CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from service.common import csv_response, parse_filter_params
+from service.deps import SearchDep
+from service.routes.facets import country_names_both
+from service.schemas import ErrorResponse, GapMapPublic, GapMapRequest
+
+router = APIRouter(prefix="/gapmap", tags=["gapmap"])
+
+
+@router.get(
+    "",
+    response_model=GapMapPublic,
+    responses={200: {"content": {"text/csv": {}}}, 422: {"model": ErrorResponse}},
+    summary="Document counts per GCM objective x country for a query and filters (objective_sources "
+    "also says where a document's objectives come from for the map)",
+)
+def gapmap(req: Annotated[GapMapRequest, Query()], search: SearchDep) -> Any:
+    from corpus.objectives import objective_label
+
+    filters = parse_filter_params(req)
+    q = (req.q or "").strip() or None
+    out = search.call(
+        "gapmap", q, filters, objective_sources=filters.objective_sources, by_region=req.by_region
+    )
+    for row in out["rows"]:
+        row["label_es"] = objective_label(row["objective"], "es")
+    if req.by_region:
+        out["column_labels"] = {c: {"en": c, "es": c} for c in out["columns"]}
+    else:
+        out["column_labels"] = country_names_both(out["columns"])
+    if req.format == "csv":
+        return gapmap_csv(out)
+    return out
+
+
+def gapmap_csv(out: dict[str, Any]) -> Any:
+    """The heat map as a table: one row per objective, one column per country (or region)."""
+    cols = out["columns"]
+    header = ["objective", "objective_label", *cols, "documents"]
+    rows = [
+        [r["objective"], r["label"], *(r["counts"].get(c, 0) for c in cols), r["documents"]]
+        for r in out["rows"]
+    ]
+    return csv_response(header, rows, "practice-search-gapmap.csv")

@@ -1,0 +1,29 @@
+"""/health: is the index loaded, what is in it, which model and backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from service.deps import SearchDep
+from service.schemas import HealthPublic
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("", response_model=HealthPublic, summary="Index loaded, counts, model, backend, build time")
+def health(search: SearchDep) -> Any:
+    stats = search.call("stats")
+    return {
+        "index_loaded": True,
+        "index_dir": str(search.index_dir),
+        "documents": stats.get("documents"),
+        "passages": stats.get("passages"),
+        "model": stats.get("model"),
+        "backend": stats.get("backend"),
+        "built_at": stats.get("built_at"),
+        "loaded_at": search.loaded_at,
+        "reloads": search.reloads,
+        "stats": stats,
+    }

@@ -1,0 +1,219 @@
+"""Request and response schemas of the HTTP API (the OpenAPI contract).
+
+They mirror the search contract in `indexer.types` (whose `to_dict` shapes they
+validate) so the API documents exactly what the search facade returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Mode = Literal["hybrid", "dense", "bm25"]
+Format = Literal["json", "csv"]
+
+
+class FilterParams(BaseModel):
+    """Filters shared by /search, /facets, /gapmap and /similar; repeat a parameter for several values."""
+
+    country: list[str] = Field(
+        default_factory=list, description="ISO alpha-2 codes or names (PE, Perú); any of them matches."
+    )
+    objective: list[int] = Field(
+        default_factory=list, description="GCM objective numbers (1-23); any of them matches."
+    )
+    objective_sources: list[str] = Field(
+        default_factory=list, description="Where objectives may come from: explicit, mentioned, inferred."
+    )
+    lang: list[str] = Field(default_factory=list, description="Passage language codes (es, en).")
+    section: list[str] = Field(
+        default_factory=list,
+        description="Search only in these section kinds: summary, context, activities, results, "
+        "lessons, recommendations, innovation, other.",
+    )
+    year_from: int | None = Field(None, description="The practice has a year on or after this one.")
+    year_to: int | None = Field(None, description="The practice has a year on or before this one.")
+    doc_type: list[str] = Field(default_factory=list, description="practice, evaluation, report...")
+
+
+class SearchRequest(FilterParams):
+    """A search: the query, the filters and the page of results wanted."""
+
+    q: str = Field(description="What to look for, in Spanish or English.", examples=["trabajo infantil en Perú"])
+    mode: Mode = Field("hybrid", description="hybrid (default), dense (meaning) or bm25 (words).")
+    k: int = Field(10, description="How many practices to return (1 to the server's max_k).")
+    offset: int = Field(0, description="How many practices to skip (paging).")
+    format: Format = Field("json", description="json, or csv for a spreadsheet download.")
+
+
+class FacetsRequest(FilterParams):
+    q: str | None = Field(None, description="Count over the matches of this query; all documents when absent.")
+
+
+class SimilarRequest(FilterParams):
+    k: int = Field(10, description="How many similar practices to return.")
+
+
+class GapMapRequest(FilterParams):
+    q: str | None = Field(None, description="Map the matches of this query; all documents when absent.")
+
+    by_region: bool = Field(False, description="Columns are regions instead of countries.")
+    format: Format = Field("json", description="json, or csv for a spreadsheet download.")
+
+
+class PassageHitPublic(BaseModel):
+    passage_id: str
+    doc_id: str
+    text: str
+    highlighted: str = Field(description="HTML-escaped text with <mark> around the matching words.")
+    section: str
+    section_kind: str
+    lang: str
+    score: float
+    rank: int = 0
+
+
+class DocumentHitPublic(BaseModel):
+    doc_id: str
+    title: str
+    score: float
+    countries: list[str]
+    objectives: list[int]
+    languages: list[str]
+    years: list[int]
+    doc_type: str | None = None
+    passages: list[PassageHitPublic]
+    rank: int = 0
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str
+    k: int
+    offset: int
+    filters: dict[str, Any] = Field(description='The filters as understood, e.g. {"country": ["PE"], "country_name": ["Peru"]}.')
+    matched_passages: int
+    matched_documents: int
+    hits: list[DocumentHitPublic]
+    passages: list[PassageHitPublic] = Field(default_factory=list)
+    timing_ms: dict[str, float]
+
+
+class PassagePublic(BaseModel):
+    id: str
+    section: str
+    section_kind: str
+    lang: str
+    text: str
+
+
+class CountriesPublic(BaseModel):
+    explicit: list[str]
+    mentioned: list[str]
+
+
+class InferredObjectivePublic(BaseModel):
+    number: int
+    score: float
+
+
+class ObjectivesPublic(BaseModel):
+    explicit: list[int]
+    mentioned: list[int]
+    inferred: list[InferredObjectivePublic]
+
+
+class PracticePublic(BaseModel):
+    """One practice document with its metadata and all its passages."""
+
+    id: str
+    title: str
+    source: str
+    format: str
+    languages: list[str]
+    countries: CountriesPublic
+    country_names: dict[str, str] = Field(default_factory=dict, description="Country code -> English name.")
+    objectives: ObjectivesPublic
+    years: list[int]
+    dates: list[str]
+    organizations: list[str]
+    doc_type: str | None = None
+    url: str | None = None
+    passages: list[PassagePublic]
+
+
+class FacetsPublic(BaseModel):
+    """Document counts per value over the whole match set of a query and filters."""
+
+    query: str | None = None
+    filters: dict[str, Any] = Field(default_factory=dict)
+    matched_documents: int
+    countries: dict[str, int]
+    objectives: dict[int, int]
+    languages: dict[str, int]
+    sections: dict[str, int] = Field(default_factory=dict)
+    doc_types: dict[str, int] = Field(default_factory=dict)
+    years: dict[int, int] = Field(default_factory=dict)
+    country_names: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description='Country code -> {"en": name, "es": name}.'
+    )
+
+
+class ObjectivePublic(BaseModel):
+    number: int
+    short_en: str
+    title_en: str
+    short_es: str
+    title_es: str
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"] = "ok"
+    index_loaded: bool
+    index_dir: str
+    documents: int | None = None
+    passages: int | None = None
+    model: str | None = None
+    backend: str | None = None
+    built_at: str | None = None
+    loaded_at: str
+    reloads: int = Field(description="How many times a rebuilt index was picked up since start-up.")
+    stats: dict[str, Any] = Field(default_factory=dict, description="Everything the index reports about itself.")
+
+
+class GapRow(BaseModel):
+    objective: int
+    label: str = Field(description="Short English label of the objective.")
+    label_es: str = Field("", description="Short Spanish label of the objective.")
+    counts: dict[str, int] = Field(description="Column -> matching documents with this objective there.")
+    doc_ids: dict[str, list[str]] = Field(
+        default_factory=dict, description="Column -> the ids of those documents (non-empty cells only)."
+    )
+    documents: int = Field(description="Matching documents with this objective, any column.")
+
+
+class GapMapPublic(BaseModel):
+    """Document counts per GCM objective (all 23 rows) x country (or region) for a query and filters."""
+
+    query: str = ""
+    filters: dict[str, Any] = Field(default_factory=dict)
+    objective_sources: list[str]
+    by_region: bool
+    columns: list[str] = Field(description="Column keys: country codes, or region names with by_region.")
+    column_names: list[str] = Field(description="English display names of the columns, in order.")
+    column_labels: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description='Column -> {"en": name, "es": name}.'
+    )
+    rows: list[GapRow]
+    matrix: list[list[int]] = Field(description="counts as a 23 x columns matrix, rows in objective order.")
+    matched_documents: int
+
+
+class ErrorDetail(BaseModel):
+    param: str = Field(description="The parameter to change.")
+    message: str = Field(description="What is wrong with it and what to do.")
+
+
+class ErrorResponse(BaseModel):
+    detail: ErrorDetail

@@ -1,0 +1,390 @@
+/* practice-search page: plain DOM, no build step. Document text is only ever set
+   with textContent; the one HTML field (a passage's `highlighted`) is re-built
+   keeping <mark> and nothing else. The page state lives in the query string. */
+"use strict";
+
+const I18N = {
+  es: {
+    title: "Buscador de prácticas de migración", skip: "Ir a los resultados",
+    tabSearch: "Búsqueda", tabGap: "Mapa de brechas",
+    queryLabel: "¿Qué práctica busca?", queryPlaceholder: "p. ej. trabajo infantil y trata en Perú",
+    searchButton: "Buscar", countryLabel: "País", anyCountry: "Todos los países",
+    objectiveLabel: "Objetivo del PMM", anyObjective: "Todos los objetivos",
+    sectionLabel: "Buscar solo en", anySection: "Todo el texto",
+    sec_lessons: "Lecciones aprendidas", sec_recommendations: "Recomendaciones", sec_results: "Resultados",
+    sec_activities: "Actividades", sec_summary: "Resumen", sec_context: "Contexto",
+    sec_innovation: "Innovación", sec_other: "Otro",
+    langLabel: "Idioma del texto", anyLang: "Cualquiera", lang_es: "Español", lang_en: "Inglés",
+    modeLabel: "Modo", mode_hybrid: "Híbrido", mode_dense: "Por significado", mode_bm25: "Por palabras",
+    resultsHeading: "Resultados", downloadCsv: "Descargar CSV", downloadJson: "Descargar JSON",
+    more: "Más resultados", back: "← Volver a los resultados",
+    hint: "Escriba una pregunta en español o en inglés; encontrará prácticas en ambos idiomas.",
+    gapHeading: "Mapa de brechas: prácticas por objetivo y país",
+    gapNote: "Cada celda cuenta las prácticas; una celda vacía es una brecha. Pulse una celda para ver esas prácticas.",
+    apiDocs: "API (OpenAPI)", objective: "Objetivo", objectiveShort: "Obj.",
+    found: (n, p, ms) => `${n} ${n === 1 ? "práctica encontrada" : "prácticas encontradas"} (${p} pasajes) en ${ms} ms`,
+    none: "Ninguna práctica coincide. Pruebe con otras palabras o quite filtros.",
+    loading: "Buscando…", similar: "Prácticas similares", similarTo: (t) => `Prácticas similares a: ${t}`,
+    open: "Ver la práctica completa", countries: "Países", objectives: "Objetivos", years: "Años",
+    languages: "Idiomas", type: "Tipo", source: "Fuente", passages: "Pasajes",
+    gapCell: (n, o, c) => `${n} prácticas, objetivo ${o}, ${c}`, gapEmpty: (o, c) => `Sin prácticas: objetivo ${o}, ${c}`,
+    gapCount: (n) => `${n} prácticas en el mapa`, total: "Total", filtersUnderstood: "Filtros:",
+    errorPrefix: "No se pudo completar la búsqueda: ", networkError: "No hay conexión con el servidor. Inténtelo de nuevo.",
+    docTitle: "Práctica",
+  },
+  en: {
+    title: "Migration practice search", skip: "Skip to results",
+    tabSearch: "Search", tabGap: "Gap map",
+    queryLabel: "What practice are you looking for?", queryPlaceholder: "e.g. child labour and trafficking in Peru",
+    searchButton: "Search", countryLabel: "Country", anyCountry: "All countries",
+    objectiveLabel: "GCM objective", anyObjective: "All objectives",
+    sectionLabel: "Search only in", anySection: "All the text",
+    sec_lessons: "Lessons learned", sec_recommendations: "Recommendations", sec_results: "Results",
+    sec_activities: "Activities", sec_summary: "Summary", sec_context: "Context",
+    sec_innovation: "Innovation", sec_other: "Other",
+    langLabel: "Text language", anyLang: "Any", lang_es: "Spanish", lang_en: "English",
+    modeLabel: "Mode", mode_hybrid: "Hybrid", mode_dense: "By meaning", mode_bm25: "By words",
+    resultsHeading: "Results", downloadCsv: "Download CSV", downloadJson: "Download JSON",
+    more: "More results", back: "← Back to the results",
+    hint: "Ask in Spanish or English; you will find practices written in either language.",
+    gapHeading: "Gap map: practices per objective and country",
+    gapNote: "Each cell counts practices; an empty cell is a gap. Press a cell to see those practices.",
+    apiDocs: "API (OpenAPI)", objective: "Objective", objectiveShort: "Obj.",
+    found: (n, p, ms) => `${n} ${n === 1 ? "practice" : "practices"} found (${p} passages) in ${ms} ms`,
+    none: "No practice matches. Try other words or remove filters.",
+    loading: "Searching…", similar: "Similar practices", similarTo: (t) => `Practices similar to: ${t}`,
+    open: "Open the full practice", countries: "Countries", objectives: "Objectives", years: "Years",
+    languages: "Languages", type: "Type", source: "Source", passages: "Passages",
+    gapCell: (n, o, c) => `${n} practices, objective ${o}, ${c}`, gapEmpty: (o, c) => `No practices: objective ${o}, ${c}`,
+    gapCount: (n) => `${n} practices on the map`, total: "Total", filtersUnderstood: "Filters:",
+    errorPrefix: "The search could not be completed: ", networkError: "No connection to the server. Please try again.",
+    docTitle: "Practice",
+  },
+};
+
+const $ = (id) => document.getElementById(id);
+const FILTERS = ["country", "objective", "section", "lang"];
+const state = { ui: "es", objectives: [], countryNames: {}, offset: 0, k: 10, lastSearch: null };
+
+function t(key, ...args) {
+  const v = (I18N[state.ui] || I18N.en)[key];
+  return typeof v === "function" ? v(...args) : (v ?? key);
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "text") node.textContent = v;
+    else if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) node.append(c);
+  return node;
+}
+
+/* The server escapes passage text and adds <mark>; rebuild it keeping only <mark>. */
+function highlighted(html) {
+  const frag = document.createDocumentFragment();
+  const doc = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html");
+  for (const node of doc.body.childNodes) {
+    if (node.nodeType === Node.ELEMENT_NODE && node.nodeName === "MARK") frag.append(el("mark", { text: node.textContent }));
+    else frag.append(document.createTextNode(node.textContent));
+  }
+  return frag;
+}
+
+/* ---- URL state ---- */
+function params() { return new URLSearchParams(location.search); }
+
+function go(updates, { replace = false } = {}) {
+  const p = params();
+  for (const [k, v] of Object.entries(updates)) {
+    if (v === null || v === undefined || v === "") p.delete(k); else p.set(k, v);
+  }
+  const url = `${location.pathname}?${p.toString()}`;
+  if (replace) history.replaceState(null, "", url); else history.pushState(null, "", url);
+  render();
+}
+
+function apiParams(p, withQuery = true) {
+  const out = new URLSearchParams();
+  if (withQuery && p.get("q")) out.set("q", p.get("q"));
+  for (const f of FILTERS) if (p.get(f)) out.set(f, p.get(f));
+  if (p.get("mode") && p.get("mode") !== "hybrid") out.set("mode", p.get("mode"));
+  return out;
+}
+
+async function api(path, search) {
+  const url = search && String(search) ? `${path}?${search}` : path;
+  let resp;
+  try { resp = await fetch(url, { headers: { Accept: "application/json" } }); }
+  catch { throw new Error(t("networkError")); }
+  const body = await resp.json().catch(() => ({}));
+  if (!resp.ok) {
+    const d = body.detail || {};
+    throw new Error(d.message ? `${d.param ? d.param + ": " : ""}${d.message}` : `HTTP ${resp.status}`);
+  }
+  return body;
+}
+
+function showError(err) {
+  const box = $("error");
+  if (!err) { box.hidden = true; box.textContent = ""; return; }
+  box.hidden = false;
+  box.textContent = t("errorPrefix") + err.message;
+}
+
+/* ---- labels ---- */
+function objectiveLabel(n) {
+  const o = state.objectives.find((x) => x.number === Number(n));
+  if (!o) return `${t("objective")} ${n}`;
+  return `${n}. ${state.ui === "es" ? o.short_es : o.short_en}`;
+}
+function objectiveTitle(n) {
+  const o = state.objectives.find((x) => x.number === Number(n));
+  return o ? (state.ui === "es" ? o.title_es : o.title_en) : "";
+}
+function countryLabel(code) {
+  const names = state.countryNames[code];
+  return (names && (names[state.ui] || names.en)) || code;
+}
+function sectionLabel(kind, raw) { return raw || t(`sec_${kind}`); }
+
+function applyI18n() {
+  document.documentElement.lang = state.ui;
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const b of document.querySelectorAll("[data-ui]")) b.setAttribute("aria-pressed", String(b.dataset.ui === state.ui));
+  document.title = t("title");
+}
+
+/* ---- filter selects with counts from /facets ---- */
+function fillSelect(select, anyKey, entries, selected) {
+  select.replaceChildren(el("option", { value: "", "data-i18n": anyKey, text: t(anyKey) }));
+  for (const [value, label] of entries) {
+    const opt = el("option", { value: String(value), text: label });
+    if (String(value) === selected) opt.selected = true;
+    select.append(opt);
+  }
+  select.value = selected || "";
+}
+
+async function refreshFacets(p) {
+  // Counts for the query under the section and language filters, so every country and objective stays choosable.
+  const q = new URLSearchParams();
+  if (p.get("q")) q.set("q", p.get("q"));
+  for (const f of ["section", "lang"]) if (p.get(f)) q.set(f, p.get(f));
+  const facets = await api("/facets", q);
+  Object.assign(state.countryNames, facets.country_names || {});
+  const countries = Object.entries(facets.countries).sort((a, b) => b[1] - a[1] || countryLabel(a[0]).localeCompare(countryLabel(b[0])));
+  const sel = p.get("country") || "";
+  if (sel && !facets.countries[sel]) countries.push([sel, 0]);
+  fillSelect($("country"), "anyCountry", countries.map(([c, n]) => [c, `${countryLabel(c)} (${n})`]), sel);
+  const objSel = p.get("objective") || "";
+  fillSelect($("objective"), "anyObjective",
+    state.objectives.map((o) => [o.number, `${objectiveLabel(o.number)} (${facets.objectives[o.number] || 0})`]), objSel);
+}
+
+/* ---- search results ---- */
+function badge(text, cls, title) { return el("span", { class: `badge ${cls}`, text, ...(title ? { title } : {}) }); }
+
+function docHref(id) { const p = new URLSearchParams({ view: "doc", id, ui: state.ui }); return `?${p}`; }
+function similarHref(id) { const p = params(); p.set("similar", id); p.set("view", "search"); p.delete("id"); return `?${p}`; }
+
+function link(href, text, cls) {
+  const a = el("a", { href, text, ...(cls ? { class: cls } : {}) });
+  a.addEventListener("click", (e) => {
+    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault();
+    history.pushState(null, "", href);
+    render();
+  });
+  return a;
+}
+
+function card(hit) {
+  const meta = el("div", { class: "meta" });
+  for (const lg of hit.languages) meta.append(badge(lg.toUpperCase(), "lang", t(`lang_${lg}`)));
+  for (const c of hit.countries) meta.append(badge(countryLabel(c), "country"));
+  if (hit.years.length) meta.append(badge(hit.years.length > 1 ? `${hit.years[0]}–${hit.years[hit.years.length - 1]}` : String(hit.years[0]), "year"));
+  const objs = el("ul", { class: "objectives", "aria-label": t("objectives") });
+  for (const n of hit.objectives) objs.append(el("li", { title: objectiveTitle(n), text: objectiveLabel(n) }));
+  const passages = el("div", { class: "passages" });
+  for (const p of hit.passages.slice(0, 2)) {
+    passages.append(el("blockquote", { class: "passage", lang: p.lang },
+      el("span", { class: "section", text: sectionLabel(p.section_kind, p.section) }),
+      el("p", {}, highlighted(p.highlighted))));
+  }
+  return el("li", { class: "card", "data-doc-id": hit.doc_id },
+    el("h3", {}, link(docHref(hit.doc_id), hit.title || hit.doc_id)),
+    meta, objs, passages,
+    el("div", { class: "actions" }, link(docHref(hit.doc_id), t("open")), link(similarHref(hit.doc_id), t("similar"), "similar")));
+}
+
+function setDownloads(search) {
+  const csv = new URLSearchParams(search); csv.set("format", "csv");
+  const json = new URLSearchParams(search); json.set("format", "json");
+  $("dl-csv").href = `/search?${csv}`;
+  $("dl-json").href = `/search?${json}`;
+  $("downloads").hidden = false;
+}
+
+function describeFilters(f) {
+  const parts = [];
+  if (f.country_name) parts.push(f.country_name.join(", "));
+  if (f.objective) parts.push(f.objective.map(objectiveLabel).join(", "));
+  if (f.section) parts.push(f.section.map((s) => t(`sec_${s}`)).join(", "));
+  if (f.lang) parts.push(f.lang.map((l) => t(`lang_${l}`)).join(", "));
+  return parts.length ? ` · ${t("filtersUnderstood")} ${parts.join(" · ")}` : "";
+}
+
+async function runSearch(p, append = false) {
+  const similar = p.get("similar");
+  const q = (p.get("q") || "").trim();
+  $("similar-note").hidden = !similar;
+  if (!q && !similar) {
+    $("results").replaceChildren(); $("status").textContent = ""; $("hint").hidden = false;
+    $("downloads").hidden = true; $("more").hidden = true;
+    return;
+  }
+  $("hint").hidden = true;
+  $("status").textContent = t("loading");
+  const search = apiParams(p, !similar);
+  search.set("k", String(state.k));
+  let res;
+  if (similar) {
+    res = await api(`/practices/${encodeId(similar)}/similar`, search);
+    $("similar-note").textContent = t("similarTo", similar);
+    api(`/practices/${encodeId(similar)}`).then((d) => { $("similar-note").textContent = t("similarTo", d.title); }).catch(() => {});
+    $("downloads").hidden = true;
+  } else {
+    if (append) search.set("offset", String(state.offset));
+    res = await api("/search", search);
+    search.delete("offset");
+    setDownloads(search);
+  }
+  const list = $("results");
+  if (!append) list.replaceChildren();
+  for (const hit of res.hits) list.append(card(hit));
+  const ms = Math.round(res.timing_ms.request ?? res.timing_ms.total ?? 0);
+  $("status").textContent = res.matched_documents || res.hits.length
+    ? t("found", res.matched_documents || res.hits.length, res.matched_passages, ms) + describeFilters(res.filters || {})
+    : t("none");
+  state.offset = (append ? state.offset : 0) + res.hits.length;
+  $("more").hidden = similar || state.offset >= res.matched_documents || res.hits.length < state.k;
+}
+
+function encodeId(id) { return id.split("/").map(encodeURIComponent).join("/"); }
+
+/* ---- document view ---- */
+async function showDoc(id) {
+  const d = await api(`/practices/${encodeId(id)}`);
+  Object.entries(d.country_names || {}).forEach(([c, n]) => { state.countryNames[c] = state.countryNames[c] || { en: n }; });
+  const art = $("doc");
+  const dl = el("dl", { class: "docmeta" });
+  const row = (k, v) => { if (v) dl.append(el("dt", { text: k }), el("dd", { text: v })); };
+  const countries = [...d.countries.explicit, ...d.countries.mentioned.filter((c) => !d.countries.explicit.includes(c))];
+  row(t("countries"), countries.map(countryLabel).join(", "));
+  const objs = [...new Set([...d.objectives.explicit, ...d.objectives.mentioned])].sort((a, b) => a - b);
+  row(t("objectives"), objs.map(objectiveLabel).join(" · "));
+  row(t("years"), d.years.join(", "));
+  row(t("languages"), d.languages.map((l) => t(`lang_${l}`)).join(", "));
+  row(t("type"), d.doc_type || "");
+  const body = el("div", { class: "doc-passages" });
+  let lastSection = null;
+  for (const p of d.passages) {
+    const label = sectionLabel(p.section_kind, p.section);
+    if (label !== lastSection) { body.append(el("h3", { text: label })); lastSection = label; }
+    body.append(el("p", { lang: p.lang, id: `p-${p.id}`, text: p.text }));
+  }
+  const title = el("h2", { id: "doc-title", tabindex: "-1", text: d.title || d.id });
+  art.replaceChildren(title, dl, el("p", { class: "actions" }, link(similarHref(d.id), t("similar"), "similar")), body);
+  if (d.url && /^https?:\/\//.test(d.url)) art.insertBefore(el("p", {}, el("a", { href: d.url, rel: "noopener", text: t("source") })), body);
+  $("status").textContent = `${t("docTitle")}: ${d.title || d.id}`;
+  title.focus();
+}
+
+/* ---- gap map ---- */
+async function showGap(p) {
+  const search = apiParams(p);
+  const gm = await api("/gapmap", search);
+  const csv = new URLSearchParams(search); csv.set("format", "csv");
+  $("dl-gap-csv").href = `/gapmap?${csv}`;
+  Object.entries(gm.column_names || {}).forEach(([c, names]) => { state.countryNames[c] = names; });
+  const counts = new Map(gm.cells.map((c) => [`${c.objective}|${c.country}`, c.documents]));
+  const max = Math.max(1, ...gm.cells.map((c) => c.documents));
+  const table = $("gap");
+  const head = el("tr", {}, el("th", { scope: "col", text: t("objective") }));
+  for (const c of gm.columns) head.append(el("th", { scope: "col", text: countryLabel(c), title: c }));
+  const tbody = el("tbody");
+  for (const o of gm.objectives) {
+    const tr = el("tr", {}, el("th", { scope: "row", title: objectiveTitle(o), text: objectiveLabel(o) }));
+    for (const c of gm.columns) {
+      const n = counts.get(`${o}|${c}`) || 0;
+      if (!n) { tr.append(el("td", { class: "empty", "aria-label": t("gapEmpty", o, countryLabel(c)) }, el("span", { "aria-hidden": "true", text: "·" }))); continue; }
+      const target = new URLSearchParams(search);
+      target.set("view", "search"); target.set("country", c); target.set("objective", String(o)); target.set("ui", state.ui);
+      const a = link(`?${target}`, String(n), "cell");
+      a.setAttribute("aria-label", t("gapCell", n, o, countryLabel(c)));
+      a.dataset.objective = String(o); a.dataset.country = c;
+      const td = el("td", { class: "filled" }, a);
+      td.style.setProperty("--v", (0.15 + 0.85 * n / max).toFixed(3));
+      tr.append(td);
+    }
+    tbody.append(tr);
+  }
+  table.replaceChildren(el("caption", { class: "sr-only", text: t("gapHeading") }), el("thead", {}, head), tbody);
+  $("status").textContent = t("gapCount", gm.matched_documents);
+}
+
+/* ---- rendering the state in the URL ---- */
+let renderSeq = 0;
+async function render() {
+  const seq = ++renderSeq;
+  const p = params();
+  const ui = p.get("ui");
+  if (ui && I18N[ui]) state.ui = ui;
+  applyI18n();
+  const view = p.get("view") || "search";
+  $("q").value = p.get("q") || "";
+  for (const f of ["section", "lang"]) $(f).value = p.get(f) || "";
+  $("mode").value = p.get("mode") || "hybrid";
+  $("view-search").hidden = view !== "search";
+  $("view-doc").hidden = view !== "doc";
+  $("view-gap").hidden = view !== "gap";
+  $("search-form").hidden = view === "doc";
+  for (const b of document.querySelectorAll("[data-view]")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
+  showError(null);
+  try {
+    if (!state.objectives.length) state.objectives = await api("/objectives");
+    if (view !== "doc") await refreshFacets(p);
+    if (seq !== renderSeq) return;
+    if (view === "doc") await showDoc(p.get("id") || "");
+    else if (view === "gap") await showGap(p);
+    else await runSearch(p);
+  } catch (err) {
+    if (seq === renderSeq) { showError(err); $("status").textContent = ""; }
+  }
+}
+
+function formState() {
+  const out = { q: $("q").value.trim(), similar: null, view: params().get("view") === "gap" ? "gap" : "search", id: null };
+  for (const f of FILTERS) out[f] = $(f).value;
+  out.mode = $("mode").value === "hybrid" ? null : $("mode").value;
+  return out;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (!params().get("ui")) state.ui = (navigator.language || "es").toLowerCase().startsWith("en") ? "en" : "es";
+  $("search-form").addEventListener("submit", (e) => { e.preventDefault(); go(formState()); });
+  for (const f of [...FILTERS, "mode"]) $(f).addEventListener("change", () => go(formState()));
+  for (const b of document.querySelectorAll("[data-ui]")) b.addEventListener("click", () => go({ ui: b.dataset.ui }, { replace: true }));
+  for (const b of document.querySelectorAll("[data-view]")) {
+    b.addEventListener("click", () => go({ ...formState(), view: b.dataset.view }));
+  }
+  $("back").addEventListener("click", () => { if (history.length > 1) history.back(); else go({ view: "search", id: null }); });
+  $("more").addEventListener("click", () => runSearch(params(), true).catch(showError));
+  window.addEventListener("popstate", render);
+  render();
+});
