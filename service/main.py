@@ -49,8 +49,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         first = errors[0] if errors else {}
-        loc = [str(x) for x in first.get("loc", ()) if x not in ("query", "body", "path")]
-        param = loc[0] if loc else "request"
+        loc = list(first.get("loc", ()))
+        # ("query", "k") -> "k"; ("body", "objective", 0) -> "objective"; ("body", 12) (bad JSON) -> "body"
+        param = str(loc[1]) if len(loc) > 1 and isinstance(loc[1], str) else str(loc[0] if loc else "request")
         message = f"{first.get('msg', 'invalid value')}"
         if "input" in first and not isinstance(first["input"], dict):
             message += f" (got {str(first['input'])[:80]!r})"

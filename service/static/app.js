@@ -311,17 +311,17 @@ async function showGap(p) {
   const gm = await api("/gapmap", search);
   const csv = new URLSearchParams(search); csv.set("format", "csv");
   $("dl-gap-csv").href = `/gapmap?${csv}`;
-  Object.entries(gm.column_names || {}).forEach(([c, names]) => { state.countryNames[c] = names; });
-  const counts = new Map(gm.cells.map((c) => [`${c.objective}|${c.country}`, c.documents]));
-  const max = Math.max(1, ...gm.cells.map((c) => c.documents));
+  Object.assign(state.countryNames, gm.column_labels || {});
+  const max = Math.max(1, ...gm.matrix.flat());
   const table = $("gap");
   const head = el("tr", {}, el("th", { scope: "col", text: t("objective") }));
   for (const c of gm.columns) head.append(el("th", { scope: "col", text: countryLabel(c), title: c }));
   const tbody = el("tbody");
-  for (const o of gm.objectives) {
+  for (const row of gm.rows) {
+    const o = row.objective;
     const tr = el("tr", {}, el("th", { scope: "row", title: objectiveTitle(o), text: objectiveLabel(o) }));
     for (const c of gm.columns) {
-      const n = counts.get(`${o}|${c}`) || 0;
+      const n = row.counts[c] || 0;
       if (!n) { tr.append(el("td", { class: "empty", "aria-label": t("gapEmpty", o, countryLabel(c)) }, el("span", { "aria-hidden": "true", text: "·" }))); continue; }
       const target = new URLSearchParams(search);
       target.set("view", "search"); target.set("country", c); target.set("objective", String(o)); target.set("ui", state.ui);
