@@ -196,6 +196,8 @@ class IngestReport:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files_read: int = 0
+    #: files that were ingested with a caveat (truncated, decoded as cp1252...), and why
+    warnings: list[Skipped] = field(default_factory=list)
 
     def summary(self) -> str:
         n_pass = sum(len(d.passages) for d in self.documents)
@@ -206,4 +208,7 @@ class IngestReport:
         for s in self.skipped:
             where = f"{s.path}:{s.line}" if s.line is not None else s.path
             lines.append(f"  skipped {where}: {s.reason}")
+        for w in self.warnings:
+            where = f"{w.path}:{w.line}" if w.line is not None else w.path
+            lines.append(f"  note {where}: {w.reason}")
         return "\n".join(lines)

@@ -1,0 +1,300 @@
+"""From plain text to a document's structure: title, labelled fields and sections.
+
+Practice texts arrive as pages copied from the web, evaluation reports and newsletters.
+Paragraphs are separated by blank lines; a short line standing alone is a heading; a
+"Label: value" line, or a field label followed by short values, is a metadata field. Known
+section labels give a section its kind; other headings inherit the kind of the section they
+sit in. Boilerplate and repeated paragraphs (a page copied twice) are dropped here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from corpus.countries import fold
+from corpus.sections import (
+    DISCLAIMER_SENTENCE,
+    is_boilerplate,
+    is_meta_label,
+    normalize_label,
+    section_kind,
+)
+
+__all__ = ["Section", "Structure", "parse_structure", "clean_inline"]
+
+
+@dataclass
+class Section:
+    label: str  # as written ("Key Lessons"); "" before the first heading
+    kind: str  # one of SECTION_KINDS
+    paragraphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Structure:
+    title: str = ""
+    title_source: str = ""
+    fields: list[tuple[str, str]] = field(default_factory=list)  # (label as written, value)
+    sections: list[Section] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
+    masthead: str = ""  # series name above the title ("DRG Learning Digest")
+    dropped_duplicates: int = 0
+    dropped_boilerplate: int = 0
+
+    def content_text(self) -> str:
+        return "\n\n".join(p for s in self.sections for p in s.paragraphs)
+
+
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)(]|\([^)]*\))*\)")
+_HTML_TAG = re.compile(r"</?(?:u|b|i|em|strong|a|span|sup|sub|br|font)\b[^>]*>", re.I)
+_URL = re.compile(r"<?https?://\S+>?")
+_ACCESS_NOTE = re.compile(r"\((?:link|links?)\s+only\s+accessible\s+to[^)]*\)\.?", re.I)
+_EMPH = re.compile(r"(?<![\w*])\*{1,2}(?=\S)([^*\n]+?)(?<=\S)\*{1,2}(?![\w*])")
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–]|\d{1,2}[.)](?=\s)|[a-z][.)](?=\s))\s+")
+_ARROW = re.compile(r"^\s*-->\s*")
+
+
+def clean_inline(text: str) -> str:
+    """Remove markdown/HTML link noise, emphasis markers, URLs and access notes from a line."""
+    t = _MD_IMAGE.sub("", text)
+    t = _MD_LINK.sub(r"\1", t)
+    t = _HTML_TAG.sub("", t)
+    t = _ACCESS_NOTE.sub("", t)
+    t = _URL.sub("", t)
+    t = _EMPH.sub(r"\1", t)
+    t = t.replace("\u00a0", " ").replace("\u200b", "")
+    return re.sub(r"[ \t]{2,}", " ", t).strip()
+
+
+# "Label: value" on one line; the label is short and starts with a capital.
+_FIELD = re.compile(r"^([A-ZÁÉÍÓÚÑ][^:\n]{0,70}?)\s*:\s*(.*)$")
+_FIELD_STEMS = re.compile(
+    r"^(?:codigo|code|project code|tipo|type|momento|naturaleza|nature|pais|paises|country|"
+    r"countries|resultado|ods|sdg|fecha|date|dates|oficina|office|duracion|duration|donante|"
+    r"donor|donors|nombre|name|gestion|oficial|officer|presupuesto|budget|palabras clave|"
+    r"keywords|para las evaluaciones|evaluation manager|evaluation office|ilo evaluation|"
+    r"implement|partner|socio|region|sub region|subregion|local|year|ano|period|periodo|"
+    r"source|fuente|author|autor|organi[sz]ation|organizacion|geographic|alcance|gcm|"
+    r"objetivos|objectives|principal|main implement|lead|status|estado|url|link|enlace|"
+    r"beneficiar|population|poblacion|funding|financiamiento|financiacion|contact|contacto)",
+)
+_SENTENCE_END = re.compile(r"[.;,]$")
+
+
+def _is_field_label(label: str) -> bool:
+    n = normalize_label(label)
+    return bool(_FIELD_STEMS.match(n)) or is_meta_label(label)
+
+
+def _heading_like(line: str) -> bool:
+    if "\n" in line or len(line) > 100 or _SENTENCE_END.search(line):
+        return False
+    words = line.split()
+    if not words or len(words) > 14:
+        return False
+    first = line.lstrip("¿¡\"'“(")[:1]
+    if not (first.isupper() or first.isdigit()):
+        return False
+    return bool(re.search(r"[A-Za-zÀ-ÿ]{3}", line))
+
+
+def _split_paragraphs(text: str) -> list[list[str]]:
+    """Blank-line separated paragraphs (as lists of lines); known labels get their own."""
+    paras: list[list[str]] = []
+    cur: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.rstrip()
+        if not line.strip():
+            if cur:
+                paras.append(cur)
+                cur = []
+            continue
+        stripped = line.strip()
+        md_heading = re.match(r"^#{1,6}\s+(.*)$", stripped)
+        if md_heading or (
+            len(stripped) <= 90 and (section_kind(stripped) or is_meta_label(stripped))
+        ):
+            if cur:
+                paras.append(cur)
+                cur = []
+            paras.append([md_heading.group(1) if md_heading else stripped])
+            continue
+        cur.append(line)
+    if cur:
+        paras.append(cur)
+    return paras
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join hard-wrapped lines; each bullet item starts a new line."""
+    items: list[str] = []
+    for line in lines:
+        s = line.strip()
+        if _ARROW.match(s):
+            continue
+        if _BULLET.match(s) or not items:
+            items.append(_BULLET.sub("", s) if _BULLET.match(s) else s)
+        else:
+            items[-1] = items[-1] + " " + s
+    cleaned = [clean_inline(i) for i in items]
+    return "\n".join(i for i in cleaned if i)
+
+
+def _drop_disclaimer_sentences(text: str) -> str:
+    if not DISCLAIMER_SENTENCE.search(text):
+        return text
+    parts = re.split(r"(?<=[.!?])\s+", text)
+    return " ".join(p for p in parts if not DISCLAIMER_SENTENCE.search(p)).strip()
+
+
+def _norm_for_dup(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(text).lower()).strip()
+
+
+class _Dedup:
+    """Exact and near-exact repeats of paragraphs (word 3-gram Jaccard >= 0.9)."""
+
+    def __init__(self) -> None:
+        self.exact: set[str] = set()
+        self.sketches: dict[int, list[frozenset[int]]] = {}
+
+    def seen(self, text: str) -> bool:
+        norm = _norm_for_dup(text)
+        words = norm.split()
+        if len(words) < 6:
+            return False  # short lines repeat legitimately
+        h = hashlib.blake2b(norm.encode(), digest_size=12).hexdigest()
+        if h in self.exact:
+            return True
+        self.exact.add(h)
+        shingles = frozenset(hash(" ".join(words[i : i + 3])) for i in range(len(words) - 2))
+        sketch = sorted(shingles)[:4]
+        candidates: list[frozenset[int]] = []
+        for s in sketch:
+            candidates.extend(self.sketches.get(s, ()))
+        for other in candidates:
+            inter = len(shingles & other)
+            if inter and inter / len(shingles | other) >= 0.9:
+                return True
+        for s in sketch:
+            self.sketches.setdefault(s, []).append(shingles)
+        return False
+
+
+_MASTHEAD = re.compile(r"\b(?:digest|newsletter|bolet[ií]n|bulletin|repository of practices)$", re.I)
+_DATE_LINE = re.compile(
+    r"^(?:\d{1,2}\s+)?(?:[A-Za-zé]+\s+(?:de\s+)?)?\d{4}$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$"
+)
+
+
+def _is_field_line(para: str) -> bool:
+    m = _FIELD.match(para) if "\n" not in para else None
+    return bool(m and _is_field_label(m.group(1)))
+
+
+def parse_structure(text: str, detect_title: bool = True, known_title: str = "") -> Structure:
+    """Title, fields and sections of a plain text (see the module docstring).
+
+    With detect_title, the first short line before any content is the title (a series name
+    such as "... Digest" above it is kept as the masthead).
+    """
+    st = Structure()
+    dedup = _Dedup()
+    current = Section(label="", kind="other")
+    st.sections.append(current)
+    known_kind = "other"  # kind that generic headings inherit
+    meta_label: str | None = None  # collecting values of a metadata field
+    seen_content = False
+
+    raw_paras = _split_paragraphs(text.replace("\r\n", "\n").replace("\r", "\n"))
+    items: list[tuple[list[str], str]] = []
+    for lines in raw_paras:
+        para = _join_lines(lines)
+        if not para or is_boilerplate(lines[0].strip()) or is_boilerplate(para):
+            st.dropped_boilerplate += 1
+            continue
+        items.append((lines, para))
+
+    for idx, (lines, para) in enumerate(items):
+        nxt = items[idx + 1][1] if idx + 1 < len(items) else ""
+        single = "\n" not in para
+        if para in (st.title, known_title) and para:
+            continue  # the title repeated (a page copied twice)
+        kind = section_kind(para) if single and len(para) <= 90 else None
+        if kind:
+            meta_label = None
+            known_kind = kind
+            current = Section(label=para.rstrip(":* "), kind=kind)
+            st.sections.append(current)
+            st.headings.append(current.label)
+            continue
+        if single and is_meta_label(para):
+            meta_label = para.rstrip(":* ")
+            continue
+        m = _FIELD.match(para) if single else None
+        if m and _is_field_label(m.group(1)):
+            label, value = m.group(1).strip(), m.group(2).strip()
+            if value:
+                st.fields.append((label, value))
+            if is_meta_label(label):
+                meta_label = None if value else label
+                continue
+            meta_label = None
+            if value and not is_boilerplate(value):
+                current.paragraphs.append(f"{label}: {value}")
+            continue
+        if meta_label is not None:
+            if len(para.split()) <= 40:
+                for v in lines:
+                    v = clean_inline(_BULLET.sub("", v.strip()))
+                    if v:
+                        st.fields.append((meta_label, v))
+                if re.match(r"^(?:date|fecha)", normalize_label(meta_label)):
+                    meta_label = None  # a date field holds one value
+                continue
+            meta_label = None
+        if (
+            detect_title
+            and not st.title
+            and not seen_content
+            and single
+            and not _SENTENCE_END.search(para)
+            and len(para.split()) <= 30
+            and not _DATE_LINE.match(para)
+        ):
+            if _MASTHEAD.search(para) and not st.masthead:
+                st.masthead = para
+            else:
+                st.title, st.title_source = para, "heading"
+            continue
+        if single and _DATE_LINE.match(para):
+            st.fields.append(("date line", para))
+            continue
+        if single and _heading_like(para) and nxt and not _is_field_line(nxt):
+            current = Section(label=para, kind=known_kind)
+            st.sections.append(current)
+            st.headings.append(para)
+            continue
+        para = _drop_disclaimer_sentences(para)
+        if not para:
+            st.dropped_boilerplate += 1
+            continue
+        if dedup.seen(para):
+            st.dropped_duplicates += 1
+            continue
+        prev = current.paragraphs[-1] if current.paragraphs else ""
+        if prev and para[:1].islower() and re.search(r"[,\w]$", prev):
+            current.paragraphs[-1] = prev + " " + para  # a paragraph cut by a page break
+        elif prev and _is_field_line(prev) and single and len(para.split()) <= 4:
+            current.paragraphs[-1] = prev + " " + para  # a field value wrapped onto a new line
+        else:
+            current.paragraphs.append(para)
+        seen_content = True
+
+    st.sections = [s for s in st.sections if s.paragraphs]
+    if detect_title and not st.title and st.masthead:
+        st.title, st.title_source = st.masthead, "heading"
+    return st
