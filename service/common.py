@@ -66,3 +66,16 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], filename:
 def join(values: Iterable[Any]) -> str:
     """Several values in one CSV cell."""
     return "; ".join(str(v) for v in values)
+
+
+def country_names_both(codes: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Display names in English and Spanish, for the page's selects and headers."""
+    from corpus.countries import country_name
+
+    out = {}
+    for c in codes:
+        try:
+            out[c] = {"en": country_name(c, "en"), "es": country_name(c, "es")}
+        except (ValueError, LookupError, AttributeError):
+            out[c] = {"en": c, "es": c}
+    return out

@@ -133,7 +133,9 @@ class PracticePublic(BaseModel):
     format: str
     languages: list[str]
     countries: CountriesPublic
-    country_names: dict[str, str] = Field(default_factory=dict, description="Country code -> English name.")
+    country_names: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description='Country code -> {"en": name, "es": name}.'
+    )
     objectives: ObjectivesPublic
     years: list[int]
     dates: list[str]

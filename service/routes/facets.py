@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from service.common import describe, parse_filter_params
+from service.common import country_names_both, describe, parse_filter_params
 from service.deps import SearchDep
 from service.schemas import ErrorResponse, FacetsPublic, FacetsRequest
 
@@ -26,15 +25,3 @@ def facets(req: Annotated[FacetsRequest, Query()], search: SearchDep) -> Any:
     out["country_names"] = country_names_both(out["countries"])
     return out
 
-
-def country_names_both(codes: Iterable[str]) -> dict[str, dict[str, str]]:
-    """Display names in English and Spanish, for the page's selects and headers."""
-    from corpus.countries import country_name
-
-    out = {}
-    for c in codes:
-        try:
-            out[c] = {"en": country_name(c, "en"), "es": country_name(c, "es")}
-        except (ValueError, LookupError, AttributeError):
-            out[c] = {"en": c, "es": c}
-    return out

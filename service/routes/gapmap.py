@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from service.common import csv_response, parse_filter_params
+from service.common import country_names_both, csv_response, parse_filter_params
 from service.deps import SearchDep
-from service.routes.facets import country_names_both
 from service.schemas import ErrorResponse, GapMapPublic, GapMapRequest
 
 router = APIRouter(prefix="/gapmap", tags=["gapmap"])

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from service.common import bad_request, parse_filter_params
+from service.common import bad_request, country_names_both, parse_filter_params
 from service.deps import SearchDep
 from service.schemas import ErrorResponse, PracticePublic, SearchResponse, SimilarRequest
 
@@ -37,12 +37,6 @@ def check_doc_id(doc_id: str) -> str:
     return doc_id
 
 
-def country_names(codes: list[str]) -> dict[str, str]:
-    from corpus.countries import country_name
-
-    return {c: country_name(c, "en") or c for c in codes}
-
-
 # Registered before the plain document route: `{doc_id:path}` would otherwise swallow "/similar".
 @router.get("/{doc_id:path}/similar", response_model=SearchResponse, responses=ERRORS, summary="Practices similar to one")
 def similar(doc_id: str, req: Annotated[SimilarRequest, Query()], search: SearchDep) -> Any:
@@ -56,5 +50,5 @@ def practice(doc_id: str, search: SearchDep) -> Any:
     check_doc_id(doc_id)
     doc = search.call("document", doc_id)
     d = doc.to_dict()
-    d["country_names"] = country_names(list(doc.countries.all()))
+    d["country_names"] = country_names_both(doc.countries.all())
     return d

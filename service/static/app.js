@@ -211,8 +211,8 @@ function card(hit) {
   const objs = el("ul", { class: "objectives", "aria-label": t("objectives") });
   for (const n of hit.objectives) objs.append(el("li", { title: objectiveTitle(n), text: objectiveLabel(n) }));
   const passages = el("div", { class: "passages" });
-  for (const p of hit.passages.slice(0, 2)) {
-    passages.append(el("blockquote", { class: "passage", lang: p.lang },
+  for (const [i, p] of hit.passages.slice(0, 2).entries()) {
+    passages.append(el("blockquote", { class: i ? "passage more-passage" : "passage answer", lang: p.lang },
       el("span", { class: "section", text: sectionLabel(p.section_kind, p.section) }),
       el("p", {}, highlighted(p.highlighted))));
   }
@@ -232,7 +232,7 @@ function setDownloads(search) {
 
 function describeFilters(f) {
   const parts = [];
-  if (f.country_name) parts.push(f.country_name.join(", "));
+  if (f.country) parts.push(f.country.map(countryLabel).join(", "));
   if (f.objective) parts.push(f.objective.map(objectiveLabel).join(", "));
   if (f.section) parts.push(f.section.map((s) => t(`sec_${s}`)).join(", "));
   if (f.lang) parts.push(f.lang.map((l) => t(`lang_${l}`)).join(", "));
@@ -278,9 +278,17 @@ async function runSearch(p, append = false) {
 function encodeId(id) { return id.split("/").map(encodeURIComponent).join("/"); }
 
 /* ---- document view ---- */
+/* Consecutive passages overlap by a few tokens; show the shared words once. */
+function withoutOverlap(prev, text) {
+  for (let k = Math.min(prev.length, text.length, 800); k >= 20; k--) {
+    if (prev.endsWith(text.slice(0, k))) return text.slice(k).trimStart();
+  }
+  return text;
+}
+
 async function showDoc(id) {
   const d = await api(`/practices/${encodeId(id)}`);
-  Object.entries(d.country_names || {}).forEach(([c, n]) => { state.countryNames[c] = state.countryNames[c] || { en: n }; });
+  Object.assign(state.countryNames, d.country_names || {});
   const art = $("doc");
   const dl = el("dl", { class: "docmeta" });
   const row = (k, v) => { if (v) dl.append(el("dt", { text: k }), el("dd", { text: v })); };
@@ -293,10 +301,12 @@ async function showDoc(id) {
   row(t("type"), d.doc_type || "");
   const body = el("div", { class: "doc-passages" });
   let lastSection = null;
+  let prev = "";
   for (const p of d.passages) {
     const label = sectionLabel(p.section_kind, p.section);
-    if (label !== lastSection) { body.append(el("h3", { text: label })); lastSection = label; }
-    body.append(el("p", { lang: p.lang, id: `p-${p.id}`, text: p.text }));
+    if (label !== lastSection) { body.append(el("h3", { text: label })); lastSection = label; prev = ""; }
+    body.append(el("p", { lang: p.lang, id: `p-${p.id}`, text: withoutOverlap(prev, p.text) }));
+    prev = p.text;
   }
   const title = el("h2", { id: "doc-title", tabindex: "-1", text: d.title || d.id });
   art.replaceChildren(title, dl, el("p", { class: "actions" }, link(similarHref(d.id), t("similar"), "similar")), body);
@@ -314,13 +324,15 @@ async function showGap(p) {
   Object.assign(state.countryNames, gm.column_labels || {});
   const max = Math.max(1, ...gm.matrix.flat());
   const table = $("gap");
+  const total = (c) => gm.rows.reduce((n, r) => n + (r.counts[c] || 0), 0);
+  const columns = [...gm.columns].sort((a, b) => total(b) - total(a) || countryLabel(a).localeCompare(countryLabel(b)));
   const head = el("tr", {}, el("th", { scope: "col", text: t("objective") }));
-  for (const c of gm.columns) head.append(el("th", { scope: "col", text: countryLabel(c), title: c }));
+  for (const c of columns) head.append(el("th", { scope: "col", text: countryLabel(c), title: c }));
   const tbody = el("tbody");
   for (const row of gm.rows) {
     const o = row.objective;
     const tr = el("tr", {}, el("th", { scope: "row", title: objectiveTitle(o), text: objectiveLabel(o) }));
-    for (const c of gm.columns) {
+    for (const c of columns) {
       const n = row.counts[c] || 0;
       if (!n) { tr.append(el("td", { class: "empty", "aria-label": t("gapEmpty", o, countryLabel(c)) }, el("span", { "aria-hidden": "true", text: "·" }))); continue; }
       const target = new URLSearchParams(search);

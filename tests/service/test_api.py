@@ -141,7 +141,7 @@ def test_practice_document_with_metadata_and_passages(api: httpx.Client):
     d = r.json()
     assert d["id"] == SEED_DOC
     assert {"PE", "EC"} <= set(d["countries"]["explicit"] + d["countries"]["mentioned"])
-    assert d["country_names"]["PE"] == "Peru"
+    assert d["country_names"]["PE"] == {"en": "Peru", "es": "Perú"}
     assert {6, 10, 15} <= set(d["objectives"]["explicit"] + d["objectives"]["mentioned"])
     assert len(d["passages"]) > 3
     assert all({"id", "section", "section_kind", "lang", "text"} <= p.keys() for p in d["passages"])

@@ -1,0 +1,109 @@
+"""The search page in a real headless Chromium against a real server (real model,
+seeds index): Spanish query, country filter, an English answer highlighted,
+similar practices, the document view, the language switch, the gap map."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.service.browser import chromium, chromium_path
+from tests.service.conftest import Server
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="no chromium: run `make browser`"),
+]
+
+QUERY = "trata de niños y trabajo infantil en Perú"
+
+
+def url_params(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlparse(url).query)
+
+
+def run_page_journey(server: Server) -> None:
+    with chromium() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server.url}/?ui=es")
+        # Spanish interface, labelled controls.
+        assert page.locator("#go").inner_text() == "Buscar"
+        search_box = page.get_by_label("¿Qué práctica busca?")
+        search_box.fill(QUERY)
+        search_box.press("Enter")
+        page.locator("#results .card").first.wait_for()
+        assert url_params(page.url)["q"] == [QUERY]
+
+        # Pick a country: the select shows document counts.
+        peru = page.locator("#country option[value='PE']")
+        assert re.search(r"Perú \(\d+\)", peru.inner_text())
+        page.select_option("#country", "PE")
+        page.wait_for_function("new URLSearchParams(location.search).get('country') === 'PE'")
+        page.wait_for_function("document.querySelector('#status').textContent.includes('Perú')")
+        status = page.locator("#status")
+        assert status.get_attribute("aria-live") == "polite"
+        assert re.search(r"\d+ práctica", status.inner_text())
+
+        # An English practice answers the Spanish query, its passage highlighted.
+        english = page.locator("#results .card", has=page.locator(".badge.lang", has_text=re.compile(r"^EN$")))
+        assert english.count() >= 1
+        assert english.locator(".passage.answer mark").count() >= 1
+        assert all("Perú" in c or "Peru" in c for c in page.locator("#results .card .meta").all_inner_texts())
+        # Only <mark> came from the server's HTML.
+        assert page.evaluate("document.querySelectorAll('#results .passage p *:not(mark)').length") == 0
+
+        # Download links carry the current search.
+        csv_href = page.locator("#dl-csv").get_attribute("href")
+        assert "format=csv" in csv_href and "country=PE" in csv_href
+
+        # Similar practices.
+        first_id = page.locator("#results .card").first.get_attribute("data-doc-id")
+        page.locator("#results .card").first.locator("a.similar").click()
+        page.wait_for_function("new URLSearchParams(location.search).has('similar')")
+        page.locator("#similar-note").wait_for()
+        page.locator("#results .card").first.wait_for()
+        similar_ids = page.locator("#results .card").evaluate_all("cs => cs.map(c => c.dataset.docId)")
+        assert similar_ids and first_id not in similar_ids
+
+        # The document view: every passage, with its sections.
+        page.locator("#results .card h3 a").first.click()
+        page.locator("#doc h2").wait_for()
+        assert url_params(page.url)["view"] == ["doc"]
+        assert page.locator("#doc .doc-passages p").count() > 3
+        assert page.locator("#doc .doc-passages h3").count() >= 2
+        page.go_back()
+        page.locator("#results .card").first.wait_for()
+
+        # The English interface: labels and objective names change.
+        page.locator("button[data-ui='en']").click()
+        page.wait_for_function("document.querySelector('#go').textContent === 'Search'")
+        assert page.locator("html").get_attribute("lang") == "en"
+
+        # Back to the Peru search, then the gap map for it.
+        page.goto(f"{server.url}/?q={QUERY}&ui=es")
+        page.locator("#results .card").first.wait_for()
+        page.locator("#tab-gap").click()
+        page.locator("#gap tbody tr").first.wait_for()
+        assert page.locator("#gap tbody tr").count() == 23
+        assert page.locator("#gap tbody th").first.inner_text().startswith("1. ")
+        assert page.locator("#gap td.empty").count() > 0
+        cell = page.locator("#gap a.cell").first
+        objective, country = cell.get_attribute("data-objective"), cell.get_attribute("data-country")
+        cell.click()
+        page.wait_for_function("(new URLSearchParams(location.search).get('view') || 'search') === 'search'")
+        page.locator("#results .card").first.wait_for()
+        params = url_params(page.url)
+        assert params["country"] == [country] and params["objective"] == [objective]
+        assert page.locator("#country").input_value() == country
+        assert page.locator("#objective").input_value() == objective
+        for card_objectives in page.locator("#results .card .objectives").all_inner_texts():
+            assert re.search(rf"(^|\s){objective}\.", card_objectives)
+        assert not errors, errors
+
+
+def test_page_journey_real_model(real_server: Server):
+    run_page_journey(real_server)
