@@ -1,0 +1,268 @@
+"""`practice-search eval`: retrieval benchmarks (query sets, BEIR data sets, XQuAD, all).
+
+    practice-search eval --index INDEX_DIR --queries FILE.jsonl [--systems bm25,dense,hybrid] [--k 10] --json-out R.json
+    practice-search eval --beir DIR --json-out R.json
+    practice-search eval --benchmark xquad --xquad-dir DIR --json-out R.json
+    practice-search eval --all --json-out reports/eval.json     (what `make eval` runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+SEEDS_TARGETS: dict[str, tuple[str, float]] = {
+    "hybrid evidence@5": (">=", 0.9),
+    "hybrid filter_violations": ("==", 0),
+    "hybrid filter_misses": ("==", 0),
+}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "eval",
+        help="benchmark retrieval quality on query sets",
+        description="Score search systems on a query set (EVAL_FORMAT.md), a BEIR data set, XQuAD, or all "
+        "the project's benchmarks (--all, what `make eval` runs).",
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--queries", metavar="FILE", help="query set: JSON Lines file, or a BEIR directory (needs --index)")
+    what.add_argument("--beir", metavar="DIR", help="BEIR data set (corpus.jsonl, queries.jsonl, qrels/test.tsv): indexes its corpus in a temp dir")
+    what.add_argument("--benchmark", choices=["xquad"], help="a built-in benchmark")
+    what.add_argument("--all", action="store_true", help="seeds dev set and XQuAD; writes JSON, Markdown and PNG")
+    p.add_argument("--index", metavar="DIR", help="index to search (with --queries)")
+    p.add_argument("--systems", help="comma-separated modes (default bm25,dense,hybrid); XQuAD also knows dense-use (its default: all four)")
+    p.add_argument("--k", type=int, default=10, help="documents per query for the metrics (default 10)")
+    p.add_argument("--json-out", required=True, metavar="FILE", help="REPORT.json")
+    p.add_argument("--md-out", metavar="FILE", help="Markdown report (with --all: beside the JSON by default)")
+    p.add_argument("--png-out", metavar="FILE", help="chart (with --all: beside the JSON by default)")
+    p.add_argument("--xquad-dir", metavar="DIR", help="XQuAD files (default ../shared/benchmarks/xquad)")
+    p.add_argument("--limit", type=int, metavar="N", help="XQuAD: first N paragraphs only (quick runs)")
+    p.add_argument("--seeds-dir", metavar="DIR", help="--all: the seed corpus (default ../shared/seeds)")
+    p.add_argument("--seeds-queries", metavar="FILE", help="--all: the seeds query set (default eval/queries/seeds_dev.jsonl)")
+    p.add_argument("--work-dir", metavar="DIR", help="where benchmark indexes are built and kept (default: the cache dir)")
+    p.add_argument("--lexical-weight", type=float, metavar="W", help="hybrid fusion: weight of BM25 (the core's HybridParams)")
+    p.add_argument("--cross-lang-lexical", type=float, metavar="F", help="hybrid fusion: BM25 weight factor across languages")
+    p.set_defaults(func=run)
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _shared_dir() -> Path:
+    """../shared from the working directory, else beside the source checkout."""
+    here = Path("../shared")
+    if here.is_dir():
+        return here.resolve()
+    return (Path(__file__).resolve().parent.parent.parent / "shared").resolve()
+
+
+def _systems(arg: str | None) -> list[str]:
+    if arg is None:
+        return ["bm25", "dense", "hybrid"]
+    names = [s.strip() for s in arg.split(",") if s.strip()]
+    if not names:
+        raise ValueError("--systems is empty; give e.g. bm25,dense,hybrid")
+    return list(dict.fromkeys(names))
+
+
+def _hybrid(args: argparse.Namespace):
+    if args.lexical_weight is None and args.cross_lang_lexical is None:
+        return None
+    from indexer.search import HybridParams
+
+    params = HybridParams()
+    if args.lexical_weight is not None:
+        if not 0.0 <= args.lexical_weight <= 1.0:
+            raise ValueError("--lexical-weight must be between 0 and 1")
+        params.lexical_weight = args.lexical_weight
+    if args.cross_lang_lexical is not None:
+        if not 0.0 <= args.cross_lang_lexical <= 1.0:
+            raise ValueError("--cross-lang-lexical must be between 0 and 1")
+        params.cross_lang_lexical = args.cross_lang_lexical
+    return params
+
+
+def _work_dir(args: argparse.Namespace) -> Path:
+    if args.work_dir:
+        return Path(args.work_dir)
+    from practice_search.config import get_settings
+
+    return get_settings().cache_dir / "eval"
+
+
+def evaluate_index(
+    index_dir: str | Path,
+    queries_path: str | Path,
+    *,
+    systems: list[str],
+    k: int = 10,
+    embedder=None,
+    hybrid=None,
+) -> dict[str, Any]:
+    """Open an index through SearchIndex and score the systems on a query set."""
+    from eval.query_sets import load_queries
+    from eval.runner import System, evaluate_systems
+    from indexer.search import SearchIndex
+    from indexer.types import MODES
+
+    bad = [s for s in systems if s not in MODES]
+    if bad:
+        raise ValueError(
+            f"unknown system(s) {', '.join(bad)} for an index; choose from {', '.join(MODES)} "
+            "(dense-use is an XQuAD system: --benchmark xquad --systems ...,dense-use)"
+        )
+    if k < 1:
+        raise ValueError("--k must be at least 1")
+    queries = load_queries(queries_path)
+    index = SearchIndex.open(index_dir, embedder=embedder, hybrid=hybrid)
+    report = evaluate_systems([System(s, index, s) for s in systems], queries, k=k)
+    stats = index.stats()
+    report["source"] = str(queries_path)
+    report["index_info"] = f"{stats['documents']} documents, {stats['passages']} passages, model {stats['model']}"
+    return report
+
+
+def evaluate_beir(
+    beir_dir: str | Path, *, systems: list[str], k: int = 10, embedder=None, hybrid=None
+) -> dict[str, Any]:
+    """Index a BEIR corpus in a temporary directory (one passage per document) and score it."""
+    from corpus.types import Document, Passage
+    from eval.query_sets import load_beir
+    from eval.runner import System, evaluate_systems
+    from indexer.build import build_index_from_documents, get_embedder
+    from indexer.search import SearchIndex
+
+    data = load_beir(beir_dir)
+    embedder = embedder or get_embedder(None)
+    docs = []
+    for doc_id, d in data.corpus.items():
+        text = (d["text"] or d["title"]).strip()
+        if not text:
+            continue
+        passage = Passage(id=f"{doc_id}#0", doc_id=doc_id, ordinal=0, text=text)
+        docs.append(Document(id=doc_id, title=d["title"], source="corpus.jsonl", format="jsonl", passages=(passage,)))
+    with tempfile.TemporaryDirectory(prefix="ps-beir-") as tmp:
+        build_index_from_documents(docs, Path(tmp) / "index", embedder=embedder)
+        index = SearchIndex.open(Path(tmp) / "index", embedder=embedder, hybrid=hybrid)
+        report = evaluate_systems([System(s, index, s) for s in systems], list(data.queries), k=k)
+    report["source"] = str(beir_dir)
+    report["index_info"] = f"{len(docs)} documents (BEIR corpus, one passage each)"
+    return report
+
+
+def _xquad(args: argparse.Namespace, embedder=None, systems: list[str] | None = None) -> dict[str, Any]:
+    from eval.xquad import XQUAD_SYSTEMS, run_xquad
+    from indexer.build import get_embedder
+
+    names = systems or (_systems(args.systems) if args.systems else list(XQUAD_SYSTEMS))
+    encoders: dict[str, Any] = {}
+    if any(XQUAD_SYSTEMS.get(s, ("",))[0] == "default" for s in names):
+        encoders["default"] = embedder or get_embedder(None)
+    if any(XQUAD_SYSTEMS.get(s, ("",))[0] == "use" for s in names):
+        from eval.encoders import USEEncoder
+
+        encoders["use"] = USEEncoder()
+    xdir = Path(args.xquad_dir) if args.xquad_dir else _shared_dir() / "benchmarks" / "xquad"
+    return run_xquad(xdir, _work_dir(args), encoders, systems=names, limit=args.limit, hybrid=_hybrid(args), log=_log)
+
+
+def _run_all(args: argparse.Namespace) -> dict[str, Any]:
+    from eval.runner import check_targets
+    from indexer.build import build_index, get_embedder
+
+    shared = _shared_dir()
+    seeds = Path(args.seeds_dir) if args.seeds_dir else shared / "seeds"
+    qfile = Path(args.seeds_queries) if args.seeds_queries else Path(__file__).resolve().parent / "queries" / "seeds_dev.jsonl"
+    embedder = get_embedder(None)
+    t0 = time.perf_counter()
+    index_dir = _work_dir(args) / "seeds-index"
+    build = build_index(seeds, index_dir, embedder=embedder)
+    _log(f"eval: {build.summary()}")
+    seeds_report = evaluate_index(index_dir, qfile, systems=_systems(args.systems), k=args.k, embedder=embedder, hybrid=_hybrid(args))
+    seeds_report["title"] = "Seeds development set"
+    seeds_report["source"] = "eval/queries/seeds_dev.jsonl" if not args.seeds_queries else str(qfile)
+    seeds_report["seconds"] = round(time.perf_counter() - t0, 1)
+    if "hybrid" in seeds_report["systems"]:
+        h = seeds_report["systems"]["hybrid"]
+        values = {f"hybrid {m}": h[m] for m in ("evidence@5", "filter_violations", "filter_misses")}
+        seeds_report["checks"] = check_targets(values, SEEDS_TARGETS)
+    _log(f"eval: seeds dev set done in {seeds_report['seconds']} s")
+    t1 = time.perf_counter()
+    from eval.xquad import XQUAD_SYSTEMS
+
+    xq = _xquad(args, embedder=embedder, systems=list(XQUAD_SYSTEMS))
+    xq["seconds"] = round(time.perf_counter() - t1, 1)
+    return {"seeds_dev": seeds_report, "xquad": xq, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def run(args: argparse.Namespace) -> int:
+    from eval.report import (
+        queryset_markdown,
+        write_chart,
+        write_json,
+        write_markdown,
+        xquad_markdown,
+    )
+
+    t0 = time.perf_counter()
+    json_out = Path(args.json_out)
+    md_out = Path(args.md_out) if args.md_out else None
+    png_out = Path(args.png_out) if args.png_out else None
+    if args.all:
+        report = _run_all(args)
+        md_out = md_out or json_out.with_suffix(".md")
+        png_out = png_out or json_out.with_suffix(".png")
+        sections = [queryset_markdown(report["seeds_dev"], "Seeds development set"), xquad_markdown(report["xquad"])]
+        chart = (report["xquad"], report["seeds_dev"])
+    elif args.benchmark == "xquad":
+        report = _xquad(args)
+        sections = [xquad_markdown(report)]
+        chart = (report, None)
+    elif args.beir:
+        report = evaluate_beir(args.beir, systems=_systems(args.systems), k=args.k, hybrid=_hybrid(args))
+        sections = [queryset_markdown(report, f"BEIR: {args.beir}")]
+        chart = (None, report)
+    else:
+        if not args.index:
+            raise ValueError("--queries needs --index INDEX_DIR (the index to search)")
+        report = evaluate_index(args.index, args.queries, systems=_systems(args.systems), k=args.k, hybrid=_hybrid(args))
+        sections = [queryset_markdown(report, f"Query set: {args.queries}")]
+        chart = (None, report)
+    write_json(report, json_out)
+    _log(f"eval: wrote {json_out}")
+    if md_out:
+        write_markdown(sections, md_out)
+        _log(f"eval: wrote {md_out}")
+    if png_out:
+        write_chart(chart[0], png_out, chart[1])
+        _log(f"eval: wrote {png_out}")
+    _print_summary(report)
+    _log(f"eval: {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _print_summary(report: dict[str, Any]) -> None:
+    """A short table on stdout."""
+    parts = [report] if "systems" in report else [v for v in report.values() if isinstance(v, dict)]
+    for part in parts:
+        if part.get("benchmark") == "xquad":
+            print("XQuAD ndcg@10: " + " | ".join(part["pairs"]))
+            for name, r in part["systems"].items():
+                print(f"  {name:10s} " + "  ".join(f"{r[p]['ndcg@10']:.3f}" for p in part["pairs"]))
+        else:
+            k = part.get("k", 10)
+            print(f"{part.get('title', 'query set')}: {part['n_queries']} queries")
+            for name, r in part["systems"].items():
+                print(
+                    f"  {name:8s} ndcg@{k} {r[f'ndcg@{k}']:.3f} mrr@{k} {r[f'mrr@{k}']:.3f} recall@{k} {r[f'recall@{k}']:.3f} "
+                    f"evidence@1 {r.get('evidence@1', 0):.3f} evidence@5 {r.get('evidence@5', 0):.3f} "
+                    f"violations {r['filter_violations']} misses {r['filter_misses']} p50 {r['latency_ms_p50']} ms"
+                )
+        for c in part.get("checks", ()):
+            print(f"  check {c['name']}: {c['value']} (target {c['target']}) {'ok' if c['ok'] else 'NOT MET'}")

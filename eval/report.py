@@ -1,0 +1,158 @@
+"""Reports: REPORT.json as written, a Markdown page of tables, a PNG chart (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def write_json(report: dict[str, Any], path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return "" if v is None else str(v)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _checks_md(checks: Sequence[dict[str, Any]]) -> list[str]:
+    if not checks:
+        return []
+    rows = [(c["name"], c["value"], c["target"], "yes" if c["ok"] else "**no**") for c in checks]
+    return ["", "Targets:", "", *_table(("check", "value", "target", "met"), rows)]
+
+
+def queryset_markdown(report: dict[str, Any], title: str) -> list[str]:
+    """Systems x metrics for a query-set report (the `--index/--queries` shape)."""
+    k = report.get("k", 10)
+    systems = report["systems"]
+    first = next(iter(systems.values()))
+    ev = sorted((m for m in first if m.startswith("evidence@")), key=lambda m: int(m.split("@")[1]))
+    cols = [f"ndcg@{k}", f"mrr@{k}", f"recall@{k}", *ev, "filter_violations", "filter_misses", "latency_ms_p50", "latency_ms_p95"]
+    lines = [f"## {title}", ""]
+    if report.get("source"):
+        lines += [f"Queries: `{report['source']}`; index: {report.get('index_info', '')}", ""]
+    lines.append(
+        f"{report['n_queries']} queries; document-level metrics at k={k} (documents ranked by their best passage); "
+        "evidence@k over the top k passages (passage-level search) of the queries with an evidence string."
+    )
+    lines.append("")
+    lines += _table(("system", *cols), [(name, *(r.get(c) for c in cols)) for name, r in systems.items()])
+    langs = sorted({lg for r in systems.values() for lg in r.get("by_lang", {})})
+    if langs:
+        lines += ["", "By query language:", ""]
+        sub = [f"ndcg@{k}", f"recall@{k}", *ev]
+        rows = [
+            (name, lg, r["by_lang"][lg]["n_queries"], *(r["by_lang"][lg].get(c) for c in sub))
+            for name, r in systems.items()
+            for lg in langs
+            if lg in r.get("by_lang", {})
+        ]
+        lines += _table(("system", "lang", "n", *sub), rows)
+    lines += _checks_md(report.get("checks", ()))
+    return lines
+
+
+def xquad_markdown(report: dict[str, Any]) -> list[str]:
+    """For each metric, a table of systems x language pairs."""
+    pairs = report["pairs"]
+    n_par = report["n_paragraphs"]
+    n_q = report["n_questions"]
+    lines = [
+        "## XQuAD (cross-lingual retrieval)",
+        "",
+        f"Paragraphs indexed per language: {', '.join(f'{k} {v}' for k, v in n_par.items())}; "
+        f"questions per language: {', '.join(f'{k} {v}' for k, v in n_q.items())}. "
+        "A pair `q->p` asks questions in language q over the paragraphs in language p; "
+        "the relevant document is the question's own paragraph.",
+    ]
+    models = report.get("models", {})
+    if models:
+        lines += ["", "Models: " + "; ".join(f"{k}: `{v['id']}` (dim {v['dim']})" for k, v in models.items()) + "."]
+    for metric in ("ndcg@10", "recall@1", "recall@10", "mrr@10"):
+        lines += ["", f"**{metric}**", ""]
+        rows = [(name, *(r[p][metric] for p in pairs)) for name, r in report["systems"].items()]
+        lines += _table(("system", *pairs), rows)
+    lines += _checks_md(report.get("checks", ()))
+    return lines
+
+
+def write_markdown(sections: Sequence[list[str]], path: str | Path, title: str = "Retrieval evaluation") -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = [f"# {title}", ""]
+    for s in sections:
+        body += [*s, ""]
+    path.write_text("\n".join(body), encoding="utf-8")
+    return path
+
+
+def write_chart(
+    xquad: dict[str, Any] | None,
+    path: str | Path,
+    queryset: dict[str, Any] | None = None,
+    metric: str = "ndcg@10",
+) -> Path:
+    """Grouped bars: XQuAD systems x language pairs (nDCG@10); with a query-set report,
+    a second panel of its systems (nDCG@10 and evidence@5)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    panels = [p for p in (xquad, queryset) if p]
+    if not panels:
+        raise ValueError("nothing to chart: no XQuAD or query-set report")
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.5), squeeze=False)
+    ax_list = list(axes[0])
+    if xquad:
+        ax = ax_list.pop(0)
+        systems = list(xquad["systems"])
+        pairs = xquad["pairs"]
+        width = 0.8 / max(len(systems), 1)
+        x = np.arange(len(pairs))
+        for i, name in enumerate(systems):
+            vals = [xquad["systems"][name][p][metric] for p in pairs]
+            bars = ax.bar(x + (i - (len(systems) - 1) / 2) * width, vals, width, label=name)
+            ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+        ax.set_xticks(x, pairs)
+        ax.set_ylim(0, 1.08)
+        ax.set_ylabel(metric)
+        ax.set_xlabel("query language -> passage language")
+        ax.set_title(f"XQuAD {metric} by system and language pair")
+        ax.legend(loc="lower left", fontsize=8)
+    if queryset:
+        ax = ax_list.pop(0)
+        systems = list(queryset["systems"])
+        k = queryset.get("k", 10)
+        metrics = [f"ndcg@{k}", "evidence@1", "evidence@5"]
+        metrics = [m for m in metrics if m in next(iter(queryset["systems"].values()))]
+        width = 0.8 / max(len(metrics), 1)
+        x = np.arange(len(systems))
+        for i, m in enumerate(metrics):
+            vals = [queryset["systems"][s][m] for s in systems]
+            bars = ax.bar(x + (i - (len(metrics) - 1) / 2) * width, vals, width, label=m)
+            ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+        ax.set_xticks(x, systems)
+        ax.set_ylim(0, 1.08)
+        ax.set_title(queryset.get("title", "query set"))
+        ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,68 @@
+"""`practice-search eval` end to end on a tiny index with the fake encoder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from practice_search.cli import main
+from tests.eval.test_query_sets import make_beir
+
+KEYS = {"n_queries", "ndcg@10", "mrr@10", "recall@10", "evidence@1", "evidence@5",
+        "filter_violations", "filter_misses", "by_lang", "latency_ms_p50", "latency_ms_p95"}
+
+
+@pytest.fixture(autouse=True)
+def fake_model(monkeypatch):
+    monkeypatch.setenv("PRACTICE_SEARCH_TEST_ENCODER", "tests.fakes:FakeEncoder")
+
+
+def test_eval_command_on_tiny_index(tiny_index, tiny_queries, tmp_path, capsys):
+    out, md, png = tmp_path / "r.json", tmp_path / "r.md", tmp_path / "r.png"
+    rc = main(["eval", "--index", str(tiny_index), "--queries", str(tiny_queries),
+               "--json-out", str(out), "--md-out", str(md), "--png-out", str(png)])
+    assert rc == 0
+    report = json.loads(out.read_text())
+    assert set(report["systems"]) == {"bm25", "dense", "hybrid"}
+    for name, r in report["systems"].items():
+        assert KEYS <= set(r), name
+        assert r["n_queries"] == 4 and r["n_evidence"] == 2
+        assert r["filter_violations"] == 0 and r["filter_misses"] == 0
+        assert set(r["by_lang"]) == {"en", "es", "und"}
+        assert 0.0 <= r["ndcg@10"] <= 1.0
+    # the words of each query are in its document: BM25 finds every one first
+    bm25 = report["systems"]["bm25"]
+    assert bm25["mrr@10"] == pytest.approx(1.0) and bm25["evidence@1"] == pytest.approx(1.0)
+    assert "| hybrid |" in md.read_text() and png.stat().st_size > 1000
+    assert "hybrid" in capsys.readouterr().out
+
+
+def test_eval_command_systems_and_k(tiny_index, tiny_queries, tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["eval", "--index", str(tiny_index), "--queries", str(tiny_queries), "--systems", "dense",
+                 "--k", "2", "--json-out", str(out)]) == 0
+    r = json.loads(out.read_text())["systems"]["dense"]
+    assert list(json.loads(out.read_text())["systems"]) == ["dense"]
+    assert "ndcg@2" in r and "ndcg@10" not in r
+
+
+def test_eval_command_reports_broken_line(tiny_index, tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "query": "x"}\n{"id": "b", "query": \n', encoding="utf-8")
+    assert main(["eval", "--index", str(tiny_index), "--queries", str(bad), "--json-out", str(tmp_path / "r.json")]) == 2
+    assert f"{bad}:2" in capsys.readouterr().err
+
+
+def test_eval_command_rejects_unknown_system(tiny_index, tiny_queries, tmp_path, capsys):
+    assert main(["eval", "--index", str(tiny_index), "--queries", str(tiny_queries), "--systems", "bm25,magic",
+                 "--json-out", str(tmp_path / "r.json")]) == 2
+    assert "magic" in capsys.readouterr().err
+
+
+def test_eval_command_on_beir_directory(tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["eval", "--beir", str(make_beir(tmp_path / "beir")), "--json-out", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["n_queries"] == 1
+    assert r["systems"]["bm25"]["recall@10"] == pytest.approx(1.0)
