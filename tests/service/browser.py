@@ -47,11 +47,13 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator:
             browser.close()
 
 
-def screenshot(base_url: str, out: Path, query: str = "trata y trabajo infantil", country: str = "PE") -> Path:
-    """The search page with results for a Spanish query, in Spanish."""
+def screenshot(base_url: str, out: Path, query: str = "acceso a la salud de las personas migrantes", country: str = "") -> Path:
+    """The search page with results for a Spanish query, in Spanish (docs/screenshot.png
+    was taken on the demo index of corpus/sample with the real model)."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    params = {"q": query, "ui": "es", **({"country": country} if country else {})}
     with chromium(1200, 1000) as page:
-        page.goto(f"{base_url}/?{urlencode({'q': query, 'country': country, 'ui': 'es'})}")
+        page.goto(f"{base_url}/?{urlencode(params)}")
         page.locator("#results .card mark").first.wait_for(timeout=60_000)
         page.screenshot(path=str(out), full_page=False)
     return out
