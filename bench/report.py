@@ -1,0 +1,176 @@
+"""BENCH.json -> a Markdown summary, and the target checks both carry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Targets from the performance brief (issue 7).
+TARGETS = {
+    "api_p50_ms": 30.0,
+    "api_p95_ms": 80.0,
+    "filtered_over_unfiltered_p50": 1.5,
+    "scale_1m_ann_p50_ms": 10.0,
+    "scale_1m_ann_recall@10": 0.95,
+}
+
+
+def check_targets(bench: dict[str, Any]) -> dict[str, Any]:
+    """Each target: the measured value, the bound, and whether it is met (None: not measured)."""
+    out: dict[str, Any] = {}
+    api = bench.get("api") or {}
+    unf, fil = api.get("unfiltered") or {}, api.get("filtered") or {}
+
+    def put(name: str, value: Any, bound: float, ok: bool | None) -> None:
+        out[name] = {"value": value, "target": bound, "met": ok}
+
+    if unf.get("p50_ms") is not None:
+        put("api_p50_ms", unf["p50_ms"], TARGETS["api_p50_ms"], unf["p50_ms"] <= TARGETS["api_p50_ms"])
+        put("api_p95_ms", unf["p95_ms"], TARGETS["api_p95_ms"], unf["p95_ms"] <= TARGETS["api_p95_ms"])
+        if fil.get("p50_ms") is not None and unf["p50_ms"]:
+            ratio = round(fil["p50_ms"] / unf["p50_ms"], 3)
+            bound = TARGETS["filtered_over_unfiltered_p50"]
+            put("filtered_over_unfiltered_p50", ratio, bound, ratio <= bound)
+    ann = ((bench.get("scale") or {}).get("1000000") or {}).get("ann") or {}
+    if ann:
+        worst_p50 = ann.get("worst_p50_ms", ann.get("p50_ms"))
+        worst_rec = ann.get("worst_recall@10", ann.get("recall@10"))
+        put("scale_1m_ann_p50_ms (worst of unfiltered, 1%, 10%)", worst_p50, TARGETS["scale_1m_ann_p50_ms"],
+            worst_p50 <= TARGETS["scale_1m_ann_p50_ms"])
+        put("scale_1m_ann_recall@10 (worst of unfiltered, 1%, 10%)", worst_rec, TARGETS["scale_1m_ann_recall@10"],
+            worst_rec >= TARGETS["scale_1m_ann_recall@10"])
+    return out
+
+
+def _f(x: Any, nd: int = 1) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def _mib(b: Any) -> str:
+    return "–" if not b else f"{b / 2**20:.0f} MiB"
+
+
+def to_markdown(bench: dict[str, Any]) -> str:
+    """A readable summary of a BENCH.json."""
+    m = bench.get("machine", {})
+    lines = [
+        "# practice-search benchmark",
+        "",
+        f"`{bench.get('command', '')}`  ",
+        f"{m.get('date', '')} · {m.get('cores')} cores ({m.get('cpu_model')}) · {m.get('ram_gib')} GiB RAM · "
+        f"Python {m.get('python')} · commit {m.get('git_commit')}  ",
+        f"Load average at start {m.get('loadavg_start')}, at end {bench.get('loadavg_end')} "
+        "(other processes shared the cores: latencies include that contention).",
+        "",
+    ]
+    if bench.get("mode"):
+        lines += [f"Mode: **{bench['mode']}**", ""]
+    t = bench.get("targets") or {}
+    if t:
+        lines += ["## Targets", "", "| target | measured | bound | met |", "|---|---|---|---|"]
+        for name, v in t.items():
+            met = {True: "yes", False: "**no**", None: "–"}[v["met"]]
+            lines.append(f"| {name} | {_f(v['value'], 3)} | {v['target']} | {met} |")
+        lines.append("")
+    ix = bench.get("indexing")
+    if ix:
+        lines += [
+            "## Indexing (real model, embedding cache bypassed)",
+            "",
+            f"{ix.get('passages')} passages of {ix.get('documents')} documents ({ix.get('corpus')}), model "
+            f"`{ix.get('model')}`: **{_f(ix.get('passages_per_s'))} passages/s** end to end "
+            f"({_f(ix.get('build_s'), 2)} s); time in the model {_f(ix.get('model_s'), 2)} s "
+            f"= {_f(100 * (ix.get('model_share') or 0), 0)}% of the build "
+            f"({_f(ix.get('model_passages_per_s'))} passages/s inside the model).",
+            "",
+        ]
+    api = bench.get("api")
+    if api and not api.get("skipped"):
+        lines += [
+            "## API latency (server and load generator in separate processes, 127.0.0.1)",
+            "",
+            f"Index: {api.get('index_documents')} documents, {api.get('index_passages')} passages, backend "
+            f"`{api.get('backend')}`, model `{api.get('model')}`. {api.get('distinct_queries')} distinct query texts "
+            f"(50 Spanish and English queries in case/punctuation variants), each sent once per run, so no "
+            f"request hits the query-embedding cache; warm-up excluded; a fresh server per run.  ",
+            f"Filter: {api.get('filter', {}).get('note', '')}",
+            "",
+            "| run | clients | requests | p50 ms | p95 ms | p99 ms | req/s | server embed p50 | server search p50 | server request p50 |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for name in ("unfiltered", "filtered", "unfiltered_sequential"):
+            s = api.get(name)
+            if not s:
+                continue
+            st = s.get("server_timing_ms", {})
+            lines.append(
+                f"| {name} | {s.get('concurrency')} | {s.get('ok')}/{s.get('requests')} | {_f(s.get('p50_ms'))} | "
+                f"{_f(s.get('p95_ms'))} | {_f(s.get('p99_ms'))} | {_f(s.get('throughput_rps'))} | "
+                f"{_f(st.get('embed', {}).get('p50'))} | {_f(st.get('search', {}).get('p50'))} | "
+                f"{_f(st.get('request', {}).get('p50'))} |"
+            )
+        lines += ["", f"Server RSS after the run: {_mib(api.get('server_rss_bytes'))}.", ""]
+    prof = bench.get("profile")
+    if prof and not prof.get("skipped"):
+        lines += ["## Where a query's time goes (in process, one query at a time)", "", "| stage | p50 ms | p95 ms |", "|---|---|---|"]
+        for name, s in (prof.get("stages") or {}).items():
+            lines.append(f"| {name} | {_f(s.get('p50_ms'), 2)} | {_f(s.get('p95_ms'), 2)} |")
+        if prof.get("top_functions"):
+            lines += ["", "Profile of `SearchIndex.search` without the query embedding (pyinstrument, share of time):", ""]
+            for row in prof["top_functions"][:12]:
+                lines.append(f"- {row['function']}: {_f(100 * row['share'], 0)}%")
+        if prof.get("notes"):
+            lines += [""] + [f"- {n}" for n in prof["notes"]]
+        lines.append("")
+    sc = bench.get("scale")
+    if sc:
+        lines += [
+            "## Search core at scale (synthetic vectors, dim 384, k=10, one query at a time)",
+            "",
+            "Clustered data (1,000 vectors per cluster in 24-dim subspaces plus noise), queries near data points; "
+            "filters from synthetic document metadata (country PE on 1% of documents, objective 1 on 10%), "
+            "allowed rows computed per query (time included). Recall@10 against exact search over the same rows.",
+            "",
+            "| passages | backend | params | build s | bytes/passage | p50 ms | p95 ms | recall@10 | 1% p50 / recall | 10% p50 / recall | exact scores_all p50 ms |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for n, e in sc.items():
+            for key in ("flat", "ann"):
+                b = e.get(key) or {}
+                f1, f10 = b.get("filtered_1pct", {}), b.get("filtered_10pct", {})
+                params = ", ".join(f"{k}={v}" for k, v in (b.get("params") or {}).items()) or "–"
+                lines.append(
+                    f"| {int(n):,} | {b.get('backend')} | {params} | {_f(b.get('build_s'), 1)} | "
+                    f"{_f(b.get('bytes_per_passage'), 0)} | {_f(b.get('p50_ms'), 2)} | {_f(b.get('p95_ms'), 2)} | "
+                    f"{_f(b.get('recall@10'), 3)} | {_f(f1.get('p50_ms'), 2)} / {_f(f1.get('recall@10'), 3)} | "
+                    f"{_f(f10.get('p50_ms'), 2)} / {_f(f10.get('recall@10'), 3)} | {_f(b.get('scores_all_p50_ms'), 1)} |"
+                )
+        lines.append("")
+        if bench.get("scale_notes"):
+            lines += [f"- {n}" for n in bench["scale_notes"]] + [""]
+    peer = bench.get("peer")
+    if peer:
+        lines += ["## Peer: txtai (same passages, same local model, same queries)", ""]
+        if peer.get("skipped"):
+            lines += [f"Skipped: {peer['skipped']}", ""]
+        else:
+            ix = bench.get("indexing") or {}
+            lines += [
+                "| | index s | passages/s | search p50 ms | search p95 ms |",
+                "|---|---|---|---|---|",
+                f"| txtai {peer.get('txtai_version')} (faiss, content=True) | {_f(peer.get('txtai_index_s'), 2)} | "
+                f"{_f(peer.get('txtai_passages_per_s'))} | {_f(peer['txtai_search']['p50_ms'])} | {_f(peer['txtai_search']['p95_ms'])} |",
+                f"| practice-search dense | {_f(ix.get('build_s'), 2)} | {_f(ix.get('passages_per_s'))} | "
+                f"{_f(peer['ours_dense_search']['p50_ms'])} | {_f(peer['ours_dense_search']['p95_ms'])} |",
+                f"| practice-search hybrid | | | {_f(peer['ours_hybrid_search']['p50_ms'])} | {_f(peer['ours_hybrid_search']['p95_ms'])} |",
+                "",
+                f"Top-10 passage overlap (our dense vs txtai): **{_f(peer.get('passage_overlap@10_dense'), 3)}**; "
+                f"document overlap: {_f(peer.get('document_overlap_dense'), 3)}. {peer.get('note', '')}",
+                "",
+            ]
+    if bench.get("notes"):
+        lines += ["## Notes", ""] + [f"- {n}" for n in bench["notes"]] + [""]
+    return "\n".join(lines)

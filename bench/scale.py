@@ -1,0 +1,229 @@
+"""Search-core latency and recall at 10k-1M passages with synthetic vectors and metadata.
+
+Drives the project's own vector backends (`indexer.backends`) through their public
+interface, with allowed-row sets computed per query from synthetic document metadata
+the way `indexer.store.MetadataStore.allowed_rows` does (a document mask gathered to rows,
+then `flatnonzero`), so filter cost is inside the measured latency. Ground truth is exact
+numpy search over the same rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from bench.stats import latency_summary, rss_bytes
+from bench.synthetic import SyntheticCorpus, make_corpus
+
+K = 10
+#: HNSW parameters used by the benchmark (efConstruction lowered from the core default 200
+#: so a 1M build fits in minutes on 2 cores; search-time efSearch is the core default).
+HNSW_PARAMS = {"m": 32, "ef_construction": 40, "ef_search": 128}
+#: IVF parameters for the largest size, where an HNSW build takes too long on 2 cores.
+IVF_PARAMS = {"nlist": 1024, "nprobe": 32}
+
+
+_QUERY_THREADS: int | None = 1
+
+
+@contextlib.contextmanager
+def _threads(n: int | None) -> Iterator[None]:
+    """Limit FAISS (OpenMP) and numpy BLAS threads to n inside the block."""
+    if n is None:
+        yield
+        return
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(n)
+    try:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # the FAISS limit still applies
+            yield
+            return
+        with threadpool_limits(limits=n, user_api="blas"):
+            yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+def _filters(c: SyntheticCorpus) -> dict[str, Callable[[], np.ndarray]]:
+    """Filter name -> function computing the allowed row ids (timed with each query)."""
+
+    def country_pe() -> np.ndarray:  # ~1% of documents
+        return np.flatnonzero((c.doc_country == 0)[c.row_doc])
+
+    def objective_1() -> np.ndarray:  # ~10% of documents
+        return np.flatnonzero((c.doc_objective == 1)[c.row_doc])
+
+    return {"filtered_1pct": country_pe, "filtered_10pct": objective_1}
+
+
+def exact_topk(c: SyntheticCorpus, rows: np.ndarray | None) -> np.ndarray:
+    """Exact top-K row ids per query (ground truth), chunked to bound memory."""
+    out = np.empty((len(c.queries), K), dtype=np.int64)
+    base = c.vectors if rows is None else c.vectors[rows]
+    for s in range(0, len(c.queries), 32):
+        sc = c.queries[s : s + 32] @ base.T
+        part = np.argpartition(-sc, K - 1, axis=1)[:, :K]
+        order = np.argsort(-np.take_along_axis(sc, part, axis=1), axis=1, kind="stable")
+        top = np.take_along_axis(part, order, axis=1)
+        out[s : s + 32] = top if rows is None else rows[top]
+    del base
+    return out
+
+
+def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
+    """Mean |found ∩ truth| / K over queries (ids < 0 count as misses)."""
+    hits = [len(set(f[f >= 0].tolist()) & set(t.tolist())) for f, t in zip(found, truth, strict=True)]
+    return float(np.mean(hits)) / K
+
+
+def index_bytes(backend) -> int:
+    """Bytes the backend writes with `save()`: its exact vector copy, the presence mask,
+    the serialised FAISS index and HNSW's id map (measured in memory, not on disk)."""
+    size = 0
+    for attr in ("_mat", "_present", "_ids"):
+        arr = getattr(backend, attr, None)
+        if isinstance(arr, np.ndarray):
+            size += arr.nbytes
+    index = getattr(backend, "index", None)
+    if index is not None:
+        import faiss
+
+        size += int(faiss.serialize_index(index).nbytes)
+    return size
+
+
+def _measure_queries(backend, c: SyntheticCorpus, allowed_fn, nq: int) -> tuple[list[float], list[float], np.ndarray]:
+    """One query at a time (as the service does): latencies (ms), filter-part (ms), ids."""
+    lat: list[float] = []
+    filt: list[float] = []
+    ids = np.full((nq, K), -1, dtype=np.int64)
+    for i in range(nq):
+        q = c.queries[i : i + 1]
+        t0 = time.perf_counter()
+        allowed = allowed_fn() if allowed_fn is not None else None
+        t1 = time.perf_counter()
+        _, found = backend.search(q, K, allowed_ids=allowed)
+        t2 = time.perf_counter()
+        lat.append((t2 - t0) * 1000)
+        filt.append((t1 - t0) * 1000)
+        ids[i] = found[0]
+    return lat, filt, ids
+
+
+def bench_backend(
+    name: str, params: dict[str, Any], c: SyntheticCorpus, truth: dict[str, np.ndarray], nq: int,
+    *, first_batch: int | None = None, log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Build one backend over the corpus and measure build time, memory, latency, recall."""
+    from indexer.backends import BACKENDS
+
+    gc.collect()
+    rss0 = rss_bytes()
+    t0 = time.perf_counter()
+    backend = BACKENDS[name](c.vectors.shape[1], **params)
+    ids = np.arange(c.n)
+    if first_batch and first_batch < c.n:  # IVF trains on its first batch
+        backend.add(ids[:first_batch], c.vectors[:first_batch])
+        backend.add(ids[first_batch:], c.vectors[first_batch:])
+    else:
+        backend.add(ids, c.vectors)
+    build_s = time.perf_counter() - t0
+    rss1 = rss_bytes()
+    out: dict[str, Any] = {
+        "backend": name,
+        "params": params,
+        "build_s": round(build_s, 2),
+        "rss_delta_bytes_per_passage": round((rss1 - rss0) / c.n, 1) if rss1 and rss0 else None,
+    }
+    size = index_bytes(backend)
+    if size:
+        out["index_bytes"] = size
+        out["bytes_per_passage"] = round(size / c.n, 1)
+    out["query_threads"] = _QUERY_THREADS or "library default"
+    for fname, fn in [("unfiltered", None), *_filters(c).items()]:
+        with _threads(_QUERY_THREADS):
+            _measure_queries(backend, c, fn, min(5, nq))  # warm-up
+            lat, filt, found = _measure_queries(backend, c, fn, nq)
+        s = latency_summary(lat)
+        s["filter_ms_p50"] = round(float(np.median(filt)), 3)
+        s["recall@10"] = round(recall_at_k(found, truth[fname][:nq]), 4)
+        s["queries"] = nq
+        if fn is not None:
+            s["allowed_rows"] = int(len(fn()))
+        if fname == "unfiltered":
+            out.update(s)
+        else:
+            out[fname] = s
+        log(f"    {name:5s} {fname:14s} p50 {s['p50_ms']:8.3f} ms  p95 {s['p95_ms']:8.3f} ms  recall@10 {s['recall@10']:.3f}")
+    # the facade (indexer.search) also scores every row exactly for its match set
+    if hasattr(backend, "scores_all"):
+        t = []
+        with _threads(_QUERY_THREADS):
+            for i in range(min(20, nq)):
+                t0 = time.perf_counter()
+                backend.scores_all(c.queries[i])
+                t.append((time.perf_counter() - t0) * 1000)
+        out["scores_all_p50_ms"] = round(float(np.median(t)), 3)
+    out["worst_p50_ms"] = max(out["p50_ms"], *(out[f]["p50_ms"] for f in _filters(c)))
+    out["worst_recall@10"] = min(out["recall@10"], *(out[f]["recall@10"] for f in _filters(c)))
+    del backend
+    gc.collect()
+    return out
+
+
+def run_scale(
+    sizes: list[int], *, dim: int = 384, n_queries: int = 200, flat_queries: int = 50,
+    ann_for: Callable[[int], tuple[str, dict[str, Any], int | None]] | None = None,
+    query_threads: int | None = 1, log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Flat (exact) versus approximate backends at each size; returns scale[str(n)].
+
+    `query_threads`: FAISS/BLAS threads while queries run (1: one query per core, as a
+    server answering concurrent requests would use; None: library defaults)."""
+    ann_for = ann_for or default_ann
+    results: dict[str, Any] = {}
+    global _QUERY_THREADS
+    _QUERY_THREADS = query_threads
+    for n in sizes:
+        t0 = time.perf_counter()
+        c = make_corpus(n, dim=dim, nq=n_queries)
+        gen_s = time.perf_counter() - t0
+        log(f"  scale {n:,} passages (dim {dim}): synthetic data in {gen_s:.1f} s")
+        t0 = time.perf_counter()
+        truth = {"unfiltered": exact_topk(c, None)}
+        for fname, fn in _filters(c).items():
+            truth[fname] = exact_topk(c, fn())
+        entry: dict[str, Any] = {
+            "passages": n,
+            "documents": int(c.row_doc[-1]) + 1,
+            "dim": dim,
+            "queries": n_queries,
+            "k": K,
+            "data": "clustered (1,000 per cluster, 24-dim subspaces + noise), queries near data points",
+            "ground_truth_s": round(time.perf_counter() - t0, 2),
+        }
+        entry["flat"] = bench_backend("flat", {}, c, truth, min(flat_queries, n_queries), log=log)
+        name, params, first = ann_for(n)
+        entry["ann"] = bench_backend(name, params, c, truth, n_queries, first_batch=first, log=log)
+        entry["memory_bytes_per_passage_vectors_only"] = dim * 4
+        results[str(n)] = entry
+        del c, truth
+        gc.collect()
+    return results
+
+
+def default_ann(n: int) -> tuple[str, dict[str, Any], int | None]:
+    """HNSW up to 100k passages; IVF at 1M (an HNSW build of 1M takes tens of minutes on
+    2 busy cores). Returns (backend name, constructor params, first training batch)."""
+    if n <= 200_000:
+        return "hnsw", dict(HNSW_PARAMS), None
+    return "ivf", dict(IVF_PARAMS), 40 * IVF_PARAMS["nlist"]
