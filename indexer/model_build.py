@@ -379,7 +379,14 @@ def _write_model(e5: E5Bin, tokenizer_json: Path, out: Path) -> None:
     """Write the sentence-transformers directory into `out` (which exists and is empty)."""
     import torch
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize, Pooling, Transformer
+    try:  # sentence-transformers >= 6
+        from sentence_transformers.sentence_transformer.modules import (
+            Normalize,
+            Pooling,
+            Transformer,
+        )
+    except ImportError:  # older releases
+        from sentence_transformers.models import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel
 
     hp = e5.hparams
