@@ -21,15 +21,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    import logging
+
     import uvicorn
 
+    from indexer.build import read_manifest
     from service.main import create_app
 
-    if not (args.index / "manifest.json").is_file():
-        raise FileNotFoundError(
-            f"no index in {args.index} (no manifest.json): build one with "
-            f"`practice-search index CORPUS_DIR --index {args.index}`"
-        )
+    read_manifest(args.index)  # no index there: say how to build one, before starting anything
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s")
     app = create_app(args.index)  # the index's model (or the test hook of indexer.build.get_embedder)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -21,6 +22,13 @@ from service.state import IndexHolder
 
 log = logging.getLogger("practice_search.service")
 STATIC = Path(__file__).resolve().parent / "static"
+#: The page loads nothing from elsewhere and runs no inline script.
+PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def _error(status: int, param: str | None, message: str, **extra: Any) -> JSONResponse:
@@ -98,6 +106,7 @@ def create_app(index_dir: str | Path, embedder: Any = None, settings: Settings |
     app.state.holder = holder
     app.state.settings = settings or get_settings()
     _install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # results are text: much smaller on slow links
     for module in (search, practices, facets, objectives, gapmap, health):
         app.include_router(module.router)
 
@@ -105,6 +114,6 @@ def create_app(index_dir: str | Path, embedder: Any = None, settings: Settings |
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+        return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
     return app

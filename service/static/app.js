@@ -337,6 +337,8 @@ async function showGap(p) {
       if (!n) { tr.append(el("td", { class: "empty", "aria-label": t("gapEmpty", o, countryLabel(c)) }, el("span", { "aria-hidden": "true", text: "·" }))); continue; }
       const target = new URLSearchParams(search);
       target.set("view", "search"); target.set("country", c); target.set("objective", String(o)); target.set("ui", state.ui);
+      // Without a query, ask about the objective itself: the filters keep exactly the cell's practices.
+      if (!target.get("q")) target.set("q", objectiveLabel(o).replace(/^\d+\.\s*/, ""));
       const a = link(`?${target}`, String(n), "cell");
       a.setAttribute("aria-label", t("gapCell", n, o, countryLabel(c)));
       a.dataset.objective = String(o); a.dataset.country = c;

@@ -102,6 +102,18 @@ def run_page_journey(server: Server) -> None:
         assert page.locator("#objective").input_value() == objective
         for card_objectives in page.locator("#results .card .objectives").all_inner_texts():
             assert re.search(rf"(^|\s){objective}\.", card_objectives)
+
+        # The gap map of the whole index: a cell opens a search for its objective there.
+        page.goto(f"{server.url}/?view=gap&ui=en")
+        cell = page.locator("#gap a.cell").first
+        cell.wait_for()
+        count = int(cell.inner_text())
+        objective, country = cell.get_attribute("data-objective"), cell.get_attribute("data-country")
+        cell.click()
+        page.locator("#results .card").first.wait_for()
+        assert page.locator("#q").input_value()  # the objective's label
+        assert page.locator("#results .card").count() == min(count, 10)
+        assert url_params(page.url)["objective"] == [objective] and url_params(page.url)["country"] == [country]
         assert not errors, errors
 
 
