@@ -70,7 +70,8 @@ AMBIGUOUS: frozenset[str] = frozenset(
     {"Chad", "Georgia", "Jordan", "Turkey", "Guinea", "Niger", "Jersey", "Dominica", "Israel"}
 )
 _PLACE_BEFORE = re.compile(
-    r"(?:\b(?:in|from|to|of|and|across|between|with|en|de|del|desde|hacia|y|e|entre|con|para|"
+    r"(?:\b(?:in|from|to|of|and|across|between|with|through|via|into|within|at|near|en|de|del|"
+    r"desde|hacia|y|e|entre|con|para|"
     r"por|a)|[,;(])\s*$",
     re.IGNORECASE,
 )

@@ -58,6 +58,8 @@ __all__ = ["load_corpus", "load_document", "iter_documents", "document_from_text
 
 #: Most passages one document yields; beyond this the document is cut and a note is made.
 MAX_PASSAGES_PER_DOCUMENT = 5000
+#: Characters of body text scanned for countries, dates, organisations and objective mentions.
+METADATA_SCAN_CHARS = 300_000
 
 
 @dataclass
@@ -197,6 +199,10 @@ def document_from_text(
         prov["title"] = "first line" if first else "id"
 
     content = st.content_text()
+    if len(content) > METADATA_SCAN_CHARS:
+        notes.append(f"metadata taken from the first {METADATA_SCAN_CHARS:,} characters of the body "
+                     f"({len(content):,} in all)")
+        content = content[:METADATA_SCAN_CHARS]
     doc_lang = ex.lang or detect_language(content or title, default="und")
     if ex.lang:
         prov["lang"] = "metadata:lang"
@@ -259,9 +265,14 @@ def document_from_text(
         exp_o = sorted(set(ex.objectives) | set(exp_o))
         o_src.insert(0, "metadata:objectives")
     mentioned_o = [n for n in find_mentioned_objectives(content) if n not in exp_o]
-    inferred: tuple[InferredObjective, ...] = infer_objectives(
-        [(title, doc_lang)] + [(p.text, p.lang) for p in passages]
-    )
+    pieces: list[tuple[str, str]] = [(title, doc_lang)]
+    scanned = 0
+    for p in passages:
+        if scanned > METADATA_SCAN_CHARS:
+            break
+        pieces.append((p.text, p.lang))
+        scanned += len(p.text)
+    inferred: tuple[InferredObjective, ...] = infer_objectives(pieces)
     if o_src:
         prov["objectives.explicit"] = ", ".join(o_src)
     if mentioned_o:

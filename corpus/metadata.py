@@ -222,24 +222,32 @@ _ORG_FIELD = re.compile(
 _LEGAL_SUFFIX = re.compile(r"^(?:S\.?L\.?|S\.?A\.?|Inc\.?|Ltd\.?|LLC|GmbH|A\.?C\.?)$")
 
 
-def _org_values(value: str) -> list[str]:
+def _org_values(value: str, known: list[str]) -> list[str]:
+    """Names in a field value: one per line; a comma list is split when its pieces are short
+    names or repeat names already found ("FLACSO Ecuador, CHILDFUND Ecuador, ...")."""
     value = re.split(r"\s+-\s+(?:USD|US\$|EUR|\$|€)|\s+(?:USD|US\$)\s*[\d,.]+", value)[0]
-    parts: list[str] = []
-    for p in re.split(r"[;\n]|,\s+", value):
-        p = p.strip(" .*")
-        if not p:
-            continue
-        if parts and (_LEGAL_SUFFIX.match(p) or len(p) <= 3 and not p.isupper()):
-            parts[-1] = f"{parts[-1]}, {p}"
-        else:
-            parts.append(p)
-    return parts
+    out: list[str] = []
+    for line in re.split(r"[;\n]", value):
+        pieces: list[str] = []
+        for p in re.split(r",\s+", line):
+            p = p.strip(" .*")
+            if p and pieces and (_LEGAL_SUFFIX.match(p) or (len(p) <= 3 and not p.isupper())):
+                pieces[-1] = f"{pieces[-1]}, {p}"
+            elif p:
+                pieces.append(p)
+        short = all(len(p.split()) <= 4 and p[:1].isupper() for p in pieces)
+        if len(pieces) > 1 and (short or any(p in known for p in pieces)):
+            out.extend(pieces)
+        elif pieces:
+            out.append(", ".join(pieces))
+    return out
 
 
 def find_organizations(
     fields: Iterable[tuple[str, str]], text: str
 ) -> tuple[list[str], list[str]]:
-    """Implementers, partners and donors: labelled fields first, then known acronyms."""
+    """Implementers, partners and donors: labelled fields first, then known organisations
+    (canonical short names such as "ILO", "UNHCR") found in the fields or the text."""
     orgs: list[str] = []
     sources: list[str] = []
     for label, value in fields:
@@ -247,7 +255,7 @@ def find_organizations(
         if not _ORG_FIELD.match(n):
             continue
         added = False
-        for v in _org_values(value):
+        for v in _org_values(value, orgs):
             if len(v) < 2 or len(v.split()) > 15:
                 continue
             if lookup_country(v):  # a country is not an organisation ("Donante: U.S.A")
@@ -259,15 +267,12 @@ def find_organizations(
             sources.append(f"field:{label}")
     found_known: list[tuple[int, str]] = []
     for name, pat in _KNOWN_RE.items():
-        m = pat.search(text)
+        m = pat.search(text) or any(pat.search(o) for o in orgs)
         if m:
-            found_known.append((m.start(), name))
-    extra = []
-    for _, name in sorted(found_known):
-        pat = _KNOWN_RE[name]
-        if any(pat.search(o) or o == name for o in orgs):
-            continue
-        extra.append(name)
+            found_known.append((m.start() if hasattr(m, "start") else -1, name))
+    # Canonical names of known organisations are added even when a field names them in full
+    # ("ILO Office for the Andean Countries" -> also "ILO"), so that facets group them.
+    extra = [name for _, name in sorted(found_known) if name not in orgs]
     if extra:
         orgs.extend(extra)
         sources.append("text:known acronyms")

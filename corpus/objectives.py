@@ -164,7 +164,7 @@ def infer_objectives(texts: list[tuple[str, str]]) -> tuple[InferredObjective, .
         return ()
     order = np.argsort(-scores, kind="stable")[:INFER_TOP]
     return tuple(
-        InferredObjective(number=int(i) + 1, score=float(scores[i] / top))
+        InferredObjective(number=int(i) + 1, score=round(float(scores[i] / top), 4))
         for i in order
         if scores[i] / top >= INFER_MIN_RELATIVE
     )

@@ -38,7 +38,7 @@ SUFFIXES: dict[str, str] = {
     ".htm": "html", ".pdf": "pdf", ".jsonl": "jsonl", ".ndjson": "jsonl",
 }
 #: Most bytes of one text/markdown/HTML file that are read; the rest is reported as truncated.
-MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_TEXT_BYTES = 1024 * 1024
 #: Largest PDF that is opened.
 MAX_PDF_BYTES = 100 * 1024 * 1024
 #: Longest JSON Lines line accepted.
@@ -160,7 +160,7 @@ _DROP_TAGS = ("script", "style", "nav", "footer", "noscript", "aside", "form", "
 
 def read_html(path: Path) -> RawText:
     """HTML: page furniture (script, nav, footer...) removed, headings on their own lines."""
-    from selectolax.parser import HTMLParser
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     raw = read_text_file(path)
     tree = HTMLParser(raw.text)

@@ -134,7 +134,7 @@ def is_boilerplate(paragraph: str) -> bool:
         return True
     if _BOILERPLATE.match(t):
         return True
-    if not re.search(r"\w{2}", t):  # stray punctuation or a lone letter
+    if not re.search(r"\w{2}|\d", t):  # stray punctuation or a lone letter
         return True
     return False
 

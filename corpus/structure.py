@@ -155,7 +155,14 @@ def _norm_for_dup(text: str) -> str:
 
 
 class _Dedup:
-    """Exact and near-exact repeats of paragraphs (word 3-gram Jaccard >= 0.9)."""
+    """Exact and near-exact repeats of paragraphs (word 3-gram Jaccard >= 0.9).
+
+    Near-exact candidates come from a small sketch (the 4 smallest shingle hashes); buckets
+    and comparisons are capped so that a long file of similar lines stays linear.
+    """
+
+    MAX_BUCKET = 64
+    MAX_CANDIDATES = 32
 
     def __init__(self) -> None:
         self.exact: set[str] = set()
@@ -175,12 +182,14 @@ class _Dedup:
         candidates: list[frozenset[int]] = []
         for s in sketch:
             candidates.extend(self.sketches.get(s, ()))
-        for other in candidates:
+        for other in candidates[: self.MAX_CANDIDATES]:
             inter = len(shingles & other)
             if inter and inter / len(shingles | other) >= 0.9:
                 return True
         for s in sketch:
-            self.sketches.setdefault(s, []).append(shingles)
+            bucket = self.sketches.setdefault(s, [])
+            if len(bucket) < self.MAX_BUCKET:
+                bucket.append(shingles)
         return False
 
 
