@@ -109,6 +109,10 @@ def get_counter() -> TokenCounter:
     return TokenCounter(Tokenizer.from_file(str(path)))
 
 
+#: Passages estimated within this many tokens of the bound are counted exactly once joined.
+_MARGIN = 12
+
+
 def chunk_paragraphs(
     paragraphs: list[str], max_tokens: int, overlap: int, counter: TokenCounter | None = None
 ) -> list[str]:
@@ -139,13 +143,13 @@ def chunk_paragraphs(
             out = text if not out else out + ("\n" if starts else " ") + text
         return out
 
-    passages: list[str] = []
+    passages: list[tuple[str, int]] = []  # (text, estimated tokens)
     chunk: list[tuple[str, bool, int]] = []
     total = 0
     new_in_chunk = 0
     for unit in flat:
         if chunk and total + unit[2] + 1 > max_tokens and new_in_chunk:
-            passages.append(join(chunk))
+            passages.append((join(chunk), total))
             carry: list[tuple[str, bool, int]] = []
             ctot = 0
             for prev in reversed(chunk):
@@ -166,11 +170,14 @@ def chunk_paragraphs(
         total += unit[2] + 1
         new_in_chunk += 1
     if chunk and new_in_chunk:
-        passages.append(join(chunk))
-    # Joining can shift a token or two; re-check and cut anything still over the bound.
+        passages.append((join(chunk), total))
+    # Joining can shift a token or two: passages near the bound are counted again, and cut
+    # if they are over it.
+    near = [p for p, est in passages if est > max_tokens - _MARGIN]
+    exact = dict(zip(near, counter.count(near), strict=True))
     final: list[str] = []
-    for p, c in zip(passages, counter.count(passages), strict=True):
-        if c <= max_tokens:
+    for p, _ in passages:
+        if exact.get(p, 0) <= max_tokens:
             final.append(p)
         else:
             final.extend(counter.windows(p, max_tokens - 2, overlap))

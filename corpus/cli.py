@@ -21,6 +21,9 @@ def register(subparsers: Any) -> None:
                    help="one JSON object per document per line (Document.to_dict())")
     p.add_argument("--no-passages", action="store_true", help="metadata only")
     p.add_argument("--width", type=int, default=160, help="characters of passage text shown")
+    p.add_argument("--time", action="store_true",
+                   help="print to stderr how long loading the tokenizer and language profiles, "
+                   "and then ingesting, took")
     p.set_defaults(func=run)
 
 
@@ -66,9 +69,30 @@ def format_document(d, width: int = 160, passages: bool = True) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import time
+
     from corpus.ingest import load_corpus
 
+    if args.time:
+        from corpus.chunking import get_counter
+        from corpus.countries import find_countries
+        from corpus.language import detect_language
+        from corpus.objectives import infer_objectives
+
+        t0, c0 = time.perf_counter(), time.process_time()
+        get_counter()
+        find_countries("Perú y Ecuador")
+        detect_language("una frase corta para cargar los perfiles de idioma de langdetect ahora")
+        infer_objectives([("warm up", "en")])
+        t1, c1 = time.perf_counter(), time.process_time()
     report = load_corpus(args.path)
+    if args.time:
+        t2, c2 = time.perf_counter(), time.process_time()
+        n_pass = sum(len(d.passages) for d in report.documents)
+        print(f"time: loaders (tokenizer, language profiles, country tables, objective index) "
+              f"{t1 - t0:.2f} s wall ({c1 - c0:.2f} s CPU); ingest {t2 - t1:.3f} s wall "
+              f"({c2 - c1:.3f} s CPU) for {report.files_read} file(s), "
+              f"{len(report.documents)} document(s), {n_pass} passage(s)", file=sys.stderr)
     out = sys.stdout
     for i, d in enumerate(report.documents):
         if args.json:

@@ -65,6 +65,8 @@ def clean_inline(text: str) -> str:
     t = _ACCESS_NOTE.sub("", t)
     t = _URL.sub("", t)
     t = _EMPH.sub(r"\1", t)
+    t = re.sub(r"(?<=\w)\*+(?=\w)", " ", t)  # "*Officer*ILO": a marker between two words
+    t = re.sub(r"(?<=\S)\*+|\*+(?=\S)", "", t)  # stray emphasis and footnote markers
     t = t.replace("\u00a0", " ").replace("\u200b", "")
     return re.sub(r"[ \t]{2,}", " ", t).strip()
 
