@@ -103,6 +103,31 @@ class QueryMemo:
             vecs = np.asarray(self.inner.embed_queries(chunk), dtype=np.float32)
             self._memo.update(zip(chunk, vecs, strict=True))
 
+    def load(self, path: str | Path) -> int:
+        """Add the vectors saved by `save` (same model id and checksum only); how many."""
+        path = Path(path)
+        if not path.is_file():
+            return 0
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if str(z["model"]) != f"{self.model_id}|{self.checksum}" or z["vectors"].shape[1:] != (self.dim,):
+                    return 0
+                texts, vecs = [str(t) for t in z["texts"]], z["vectors"].astype(np.float32)
+        except (OSError, ValueError, KeyError):
+            return 0  # a damaged cache is rebuilt
+        self._memo.update(zip(texts, vecs, strict=True))
+        return len(texts)
+
+    def save(self, path: str | Path) -> None:
+        """Write the memo (texts and vectors) for a later run."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        texts = list(self._memo)
+        vecs = np.stack([self._memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, model=np.array(f"{self.model_id}|{self.checksum}"), texts=np.array(texts), vectors=vecs)
+        tmp.replace(path)
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         missing = [t for t in texts if t not in self._memo]

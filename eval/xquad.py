@@ -155,8 +155,14 @@ def run_xquad(
         enc = QueryMemo(encoders[key])
         report["models"][key] = {"id": enc.model_id, "checksum": enc.checksum, "dim": enc.dim}
         t0 = time.perf_counter()
+        memo_file = work_dir / f"xquad-queries-{key}.npz"
+        cached = enc.load(memo_file)
         enc.prime([t for d in data.values() for _, t, _ in d.questions])
-        log(f"xquad: embedded {sum(n_q.values())} questions with {key} in {time.perf_counter() - t0:.1f} s")
+        enc.save(memo_file)
+        log(
+            f"xquad: {sum(n_q.values())} questions embedded with {key} in {time.perf_counter() - t0:.1f} s "
+            f"({cached} cached from an earlier run)"
+        )
         indexes = {}
         for lg in sorted({p[1] for p in pairs}):
             tag = "limit" + str(limit) if limit else "full"
