@@ -70,12 +70,25 @@ def explicit_objectives(fields: Iterable[tuple[str, str]]) -> tuple[list[int], l
         if not _OBJECTIVE_FIELD.search(n):
             continue
         found = [int(x) for x in re.findall(r"(?<![\d.])(\d{1,2})(?![\d.])", value)]
-        found = [x for x in found if 1 <= x <= 23]
+        found = [x for x in found if 1 <= x <= 23] or _objectives_by_name(value)
         if found:
             nums.update(found)
             if f"field:{label}" not in sources:
                 sources.append(f"field:{label}")
     return sorted(nums), sources
+
+
+def _objectives_by_name(value: str) -> list[int]:
+    """Objective numbers whose English or Spanish label or title a field value gives."""
+    from corpus.objectives import OBJECTIVES
+
+    v = re.sub(r"\s+", " ", fold(value).lower()).strip(" .")
+    out = []
+    for o in OBJECTIVES:
+        names = (o.short_en, o.title_en, o.short_es, o.title_es)
+        if any(v == fold(n).lower() or (len(n) > 25 and fold(n).lower() in v) for n in names):
+            out.append(o.number)
+    return out
 
 
 # --- dates ------------------------------------------------------------------------------

@@ -70,7 +70,8 @@ META_LABELS: frozenset[str] = frozenset(
     partner/donor organizations|partners|partner organizations|donors|donor|socios|donantes|
     donante|socios implementadores|organizacion implementadora|media|additional images|
     date submitted|fecha de envio|contact|contacto|tags|keywords|palabras clave|
-    stakeholders|thematic area|thematic areas|area tematica""".replace("\n", "").split("|")
+    stakeholders|thematic area|thematic areas|area tematica|related content|
+    contenido relacionado""".replace("\n", "").split("|")
 )
 META_LABELS = frozenset(x.strip() for x in META_LABELS)
 
@@ -100,12 +101,28 @@ def section_kind(label: str) -> str | None:
     t = _strip_extras(normalize_label(label))
     if not t or len(t) > 80:
         return None
-    if t in _LABEL_KIND:
-        return _LABEL_KIND[t]
-    parts = [p.strip() for p in re.split(r",|\band\b|\by\b|&|/", t) if p.strip()]
+    parts = [_bare(p.strip()) for p in re.split(r",|\band\b|\by\b|&|/", t) if p.strip()]
+    if _bare(t) in _LABEL_KIND:
+        return _LABEL_KIND[_bare(t)]
     if parts and all(p in _LABEL_KIND for p in parts):
         return _LABEL_KIND[parts[0]]
     return None
+
+
+_MODIFIERS = re.compile(
+    r"^(?:(?:key|main|major|other|some|general|final|overall|principales|principal|otros|otras|"
+    r"algunos|algunas|generales|finales)\s+)+|"
+    r"(?:\s+(?:obtenidos|obtenidas|alcanzados|alcanzadas|achieved|identified|identificados|"
+    r"identificadas|clave|principales|finales|generales|encountered|enfrentados))+$"
+)
+
+
+def _bare(label: str) -> str:
+    """A label without modifiers: 'main results' -> 'results', 'resultados obtenidos' ->
+    'resultados' (unless the label itself is known, like 'key lessons')."""
+    if label in _LABEL_KIND:
+        return label
+    return _MODIFIERS.sub("", label).strip()
 
 
 def is_meta_label(label: str) -> bool:

@@ -30,6 +30,7 @@ class Section:
     label: str  # as written ("Key Lessons"); "" before the first heading
     kind: str  # one of SECTION_KINDS
     paragraphs: list[str] = field(default_factory=list)
+    links: bool = False  # a "Resources"/"Enlaces" list: link titles are dropped
 
 
 @dataclass
@@ -195,6 +196,10 @@ class _Dedup:
         return False
 
 
+_RESOURCES = re.compile(
+    r"\b(?:resources|links|see also|further reading|references|bibliography|recursos|enlaces|"
+    r"ver tambien|referencias|bibliografia)$"
+)
 _MASTHEAD = re.compile(r"\b(?:digest|newsletter|bolet[ií]n|bulletin|repository of practices)$", re.I)
 _DATE_LINE = re.compile(
     r"^(?:\d{1,2}\s+)?(?:[A-Za-zé]+\s+(?:de\s+)?)?\d{4}$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$"
@@ -284,12 +289,21 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
         if single and _DATE_LINE.match(para):
             st.fields.append(("date line", para))
             continue
+        if single and _heading_like(para) and _RESOURCES.search(normalize_label(para)):
+            # A list of links: keep only its lines that say something (a described report).
+            current = Section(label=para.rstrip(":* "), kind="other", links=True)
+            st.sections.append(current)
+            continue
         if single and _heading_like(para) and nxt and not _is_field_line(nxt):
             current = Section(label=para, kind=known_kind)
             st.sections.append(current)
             st.headings.append(para)
             continue
         para = _drop_disclaimer_sentences(para)
+        if current.links:
+            para = "\n".join(
+                ln for ln in para.split("\n") if len(ln.split()) > 10 and ln.rstrip()[-1:] in ".!?)"
+            )
         if not para:
             st.dropped_boilerplate += 1
             continue

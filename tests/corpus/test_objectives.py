@@ -53,3 +53,14 @@ def test_inference_bilingual():
     assert infer_objectives([(es, "es")])[0].number == 10
     assert infer_objectives([(en, "en")])[0].number == 20
     assert infer_objectives([("", "en")]) == ()
+
+
+def test_explicit_objectives_by_number_or_name():
+    from corpus.metadata import explicit_objectives
+
+    fields = [("GCM Objectives", "Counter trafficking"), ("Secondary GCM Objectives", "6"),
+              ("Objetivos del PMM", "Proporcionar a los migrantes acceso a servicios básicos"),
+              ("Dates", "2020")]
+    nums, sources = explicit_objectives(fields)
+    assert nums == [6, 10, 15]
+    assert sources[0] == "field:GCM Objectives"

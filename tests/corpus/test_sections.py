@@ -24,7 +24,10 @@ from corpus.types import SECTION_KINDS
      ("Recommendations(if the practice is to be replicated)", "recommendations"),
      ("Recomendaciones:", "recommendations"), ("3. Recomendaciones", "recommendations"),
      ("Innovation", "innovation"), ("Innovación", "innovation"), ("Conclusions", "results"),
-     ("Conclusiones", "results"), ("LESSONS LEARNED, BEST PRACTICES AND RECOMMENDATIONS", "lessons")],
+     ("Conclusiones", "results"), ("LESSONS LEARNED, BEST PRACTICES AND RECOMMENDATIONS", "lessons"),
+     ("Main results", "results"), ("Resultados obtenidos", "results"),
+     ("Principales resultados", "results"), ("Challenges encountered", "lessons"),
+     ("Lecciones aprendidas y recomendaciones", "lessons"), ("## Contexto", "context")],
 )
 def test_section_kinds(label, kind):
     assert kind in SECTION_KINDS
@@ -95,3 +98,17 @@ def test_word_estimate_fallback():
     c = TokenCounter(None)
     out = chunk_paragraphs([" ".join(SENT.format(n=i) for i in range(30))], 60, 10, c)
     assert out and max(c.count(out)) <= 60
+
+
+def test_link_lists_keep_only_described_items():
+    text = (
+        "Digest title\n\nIntro\n\nThe team reviewed programmes on labour migration across three "
+        "regions and shared the findings with ministries.\n\nOther resources:\n\n"
+        "- Programme webpage\n- Field Guide\n- Chile: Survey Final Report examines how "
+        "recruitment fees affect the debts of migrant workers in agriculture.\n"
+    )
+    d = document_from_text("links", text)
+    joined = " ".join(p.text for p in d.passages)
+    assert "Field Guide" not in joined and "Programme webpage" not in joined
+    assert "recruitment fees" in joined
+    assert "CL" in d.countries.mentioned
