@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.types import SearchError, UnknownDocument
 from practice_search.config import Settings, get_settings
@@ -52,6 +53,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownDocument)
     async def unknown_document(_: Request, exc: UnknownDocument) -> JSONResponse:
         return _error(404, "doc_id", f"{exc}; take ids from /search results (doc_id)")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.detail, dict):  # raised by a route, already {"param", "message"}
+            return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = f"nothing at {request.url.path}: the endpoints are listed at /docs"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}: see /docs"
+        return _error(exc.status_code, None, message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,14 +1,14 @@
-"""Request and response schemas of the HTTP API (the OpenAPI contract).
-
-They mirror the search contract in `indexer.types` (whose `to_dict` shapes they
-validate) so the API documents exactly what the search facade returns.
-"""
+"""Request and response schemas of the HTTP API (the OpenAPI contract). Search hits are
+the search contract's own dataclasses (`indexer.types`), so the API documents exactly
+what the search facade returns."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from indexer.types import DocumentHit, PassageHit
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Format = Literal["json", "csv"]
@@ -62,32 +62,10 @@ class GapMapRequest(FilterParams):
     format: Format = Field("json", description="json, or csv for a spreadsheet download.")
 
 
-class PassageHitPublic(BaseModel):
-    passage_id: str
-    doc_id: str
-    text: str
-    highlighted: str = Field(description="HTML-escaped text with <mark> around the matching words.")
-    section: str
-    section_kind: str
-    lang: str
-    score: float
-    rank: int = 0
-
-
-class DocumentHitPublic(BaseModel):
-    doc_id: str
-    title: str
-    score: float
-    countries: list[str]
-    objectives: list[int]
-    languages: list[str]
-    years: list[int]
-    doc_type: str | None = None
-    passages: list[PassageHitPublic]
-    rank: int = 0
-
-
 class SearchResponse(BaseModel):
+    """Ranked practices (`hits`, grouped by document, each with its best passages; a passage's
+    `highlighted` is its HTML-escaped text with <mark> around the words that match the query)."""
+
     query: str
     mode: str
     k: int
@@ -95,8 +73,8 @@ class SearchResponse(BaseModel):
     filters: dict[str, Any] = Field(description='The filters as understood, e.g. {"country": ["PE"], "country_name": ["Peru"]}.')
     matched_passages: int
     matched_documents: int
-    hits: list[DocumentHitPublic]
-    passages: list[PassageHitPublic] = Field(default_factory=list)
+    hits: list[DocumentHit]
+    passages: list[PassageHit] = Field(default_factory=list)
     timing_ms: dict[str, float]
 
 
@@ -213,7 +191,7 @@ class GapMapPublic(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    param: str = Field(description="The parameter to change.")
+    param: str | None = Field(description="The parameter to change (null when no one parameter is at fault).")
     message: str = Field(description="What is wrong with it and what to do.")
 
 

@@ -227,6 +227,8 @@ def test_openapi_documents_the_endpoints(api: httpx.Client):
 def test_unknown_route_is_404_json(api: httpx.Client):
     r = api.get("/nothing-here")
     assert r.status_code == 404
+    assert r.json()["detail"] == {"param": None, "message": "nothing at /nothing-here: the endpoints are listed at /docs"}
+    assert api.delete("/search").status_code == 405
 
 
 def test_page_and_static_assets(api: httpx.Client):
