@@ -211,32 +211,33 @@ def document_from_text(
     counter = get_counter()
     passages: list[Passage] = []
     seen: set[str] = set()
-    for section in st.sections:
+    chunks = (
+        (section, chunk)
+        for section in st.sections
         for chunk in chunk_paragraphs(
             section.paragraphs, settings.passage_tokens, settings.passage_overlap, counter
-        ):
-            key = _norm(chunk)
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            if len(passages) >= MAX_PASSAGES_PER_DOCUMENT:
-                notes.append(f"truncated: kept the first {MAX_PASSAGES_PER_DOCUMENT} passages")
-                break
-            ordinal = len(passages)
-            passages.append(
-                Passage(
-                    id=f"{doc_id}#{ordinal}",
-                    doc_id=doc_id,
-                    ordinal=ordinal,
-                    text=chunk,
-                    section=section.label,
-                    section_kind=section.kind,
-                    lang=detect_language(chunk, default=doc_lang),
-                )
+        )
+    )
+    for section, chunk in chunks:
+        key = _norm(chunk)
+        if not key or key in seen:
+            continue  # the same passage again (a page copied twice)
+        seen.add(key)
+        if len(passages) >= MAX_PASSAGES_PER_DOCUMENT:
+            notes.append(f"truncated: kept the first {MAX_PASSAGES_PER_DOCUMENT} passages")
+            break
+        ordinal = len(passages)
+        passages.append(
+            Passage(
+                id=f"{doc_id}#{ordinal}",
+                doc_id=doc_id,
+                ordinal=ordinal,
+                text=chunk,
+                section=section.label,
+                section_kind=section.kind,
+                lang=detect_language(chunk, default=doc_lang),
             )
-        else:
-            continue
-        break
+        )
     if not passages:
         raise BadInput("no text left after removing boilerplate and field labels")
 

@@ -288,11 +288,20 @@ def read_pdf(path: Path) -> RawText:
 def iter_jsonl(path: Path):
     """Yield (line number, record or BadInput) for each non-blank line of a JSON Lines file."""
     with path.open("rb") as f:
-        for lineno, raw in enumerate(f, start=1):
-            if not raw.strip():
+        lineno = 0
+        while True:
+            raw = f.readline(MAX_JSONL_LINE + 1)
+            if not raw:
+                break
+            lineno += 1
+            if len(raw) > MAX_JSONL_LINE and not raw.endswith(b"\n"):
+                size = len(raw)
+                while raw and not raw.endswith(b"\n"):  # skip the rest, in bounded reads
+                    raw = f.readline(1 << 20)
+                    size += len(raw)
+                yield lineno, BadInput(f"line of {size:,} bytes is over the {MAX_JSONL_LINE:,}-byte limit")
                 continue
-            if len(raw) > MAX_JSONL_LINE:
-                yield lineno, BadInput(f"line of {len(raw):,} bytes is over the {MAX_JSONL_LINE:,}-byte limit")
+            if not raw.strip():
                 continue
             try:
                 text = raw.decode("utf-8")

@@ -117,3 +117,15 @@ def test_load_document_raises_badinput_with_reason(tmp_path):
     with pytest.raises(BadInput, match="empty file"):
         load_document(tmp_path / "empty.txt")
     assert issubclass(BadInput, ValueError)
+
+
+def test_overlong_jsonl_line_is_skipped_in_bounded_reads(tmp_path, monkeypatch):
+    import corpus.readers
+
+    monkeypatch.setattr(corpus.readers, "MAX_JSONL_LINE", 400)
+    long = {"id": "long", "title": "Long", "text": "palabra " * 100}
+    short = {"id": "short", "title": "Short", "text": GOOD}
+    (tmp_path / "r.jsonl").write_text(json.dumps(long) + "\n" + json.dumps(short) + "\n")
+    report = load_corpus(tmp_path)
+    assert [d.id for d in report.documents] == ["short"]
+    assert "over the 400-byte limit" in _reasons(report)["r.jsonl:1"]
