@@ -1,4 +1,4 @@
-"""Helpers the routes share: input checks, filters, CSV responses."""
+"""Helpers the routes share: errors, filters, CSV responses, country names."""
 
 from __future__ import annotations
 
@@ -33,12 +33,6 @@ def parse_filter_params(p: FilterParams) -> Filters:
         doc_type=p.doc_type or None,
         section=p.section or None,
     )
-
-
-def describe(filters: Filters) -> dict[str, Any]:
-    from indexer.filters import describe_filters
-
-    return describe_filters(filters)
 
 
 def safe_cell(value: Any) -> str:

@@ -95,8 +95,8 @@ async def _watch(holder: IndexHolder, stop: asyncio.Event) -> None:
 
 def create_app(index_dir: str | Path, embedder: Any = None, settings: Settings | None = None) -> FastAPI:
     """Build the app. The index opens once at start-up (lifespan); `embedder` lets
-    tests pass a fake encoder instead of loading the model."""
-    holder = IndexHolder(Path(index_dir), embedder=embedder)
+    tests pass a fake encoder instead of loading the model; `settings` bound queries and k."""
+    holder = IndexHolder(Path(index_dir), embedder=embedder, settings=settings or get_settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,7 +116,6 @@ def create_app(index_dir: str | Path, embedder: Any = None, settings: Settings |
         lifespan=lifespan,
     )
     app.state.holder = holder
-    app.state.settings = settings or get_settings()
     _install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # results are text: much smaller on slow links
     for module in (search, practices, facets, objectives, gapmap, health):

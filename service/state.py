@@ -27,9 +27,10 @@ class IndexHolder:
     """Owns the open `SearchIndex` and serialises calls into it (the encoder is not
     guaranteed thread-safe, and searches on this corpus take milliseconds)."""
 
-    def __init__(self, index_dir: Path, embedder: Any = None, check_interval: float = 1.0):
+    def __init__(self, index_dir: Path, embedder: Any = None, settings: Any = None, check_interval: float = 1.0):
         self.index_dir = Path(index_dir)
         self.embedder = embedder
+        self.settings = settings
         self.check_interval = check_interval
         self.reloads = 0
         self.loaded_at = ""
@@ -41,7 +42,7 @@ class IndexHolder:
         """Open the index (at start-up); errors propagate so a broken server does not start."""
         from indexer.search import SearchIndex
 
-        self._index = SearchIndex.open(self.index_dir, embedder=self.embedder)
+        self._index = SearchIndex.open(self.index_dir, embedder=self.embedder, settings=self.settings)
         self.loaded_at = _now()
         self._last_check = time.monotonic()
         log.info("index loaded from %s", self.index_dir)

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from service.common import country_names_both, describe, parse_filter_params
+from indexer.filters import describe_filters
+from service.common import country_names_both, parse_filter_params
 from service.deps import SearchDep
 from service.schemas import ErrorResponse, FacetsPublic, FacetsRequest
 
@@ -21,7 +22,7 @@ def facets(req: Annotated[FacetsRequest, Query()], search: SearchDep) -> Any:
     filters = parse_filter_params(req)
     out = search.call("facets", req.q, filters).to_dict()
     out["query"] = (req.q or "").strip() or None
-    out["filters"] = describe(filters)
+    out["filters"] = describe_filters(filters)
     out["country_names"] = country_names_both(out["countries"])
     return out
 

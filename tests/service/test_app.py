@@ -44,3 +44,15 @@ def test_serve_without_an_index_says_how_to_build_one(tmp_path: Path):
     )
     assert r.returncode == 2
     assert "practice-search index" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_settings_bound_k_and_query_length(fake_index: Path):
+    from practice_search.config import Settings
+
+    app = create_app(fake_index, embedder=FakeEncoder(), settings=Settings(max_k=5, max_query_chars=20))
+    with TestClient(app) as client:
+        assert client.get("/search", params={"q": "migrants", "k": 5}).status_code == 200
+        r = client.get("/search", params={"q": "migrants", "k": 6})
+        assert r.status_code == 422 and "5" in r.json()["detail"]["message"]
+        r = client.get("/search", params={"q": "x" * 21})
+        assert r.status_code == 422 and r.json()["detail"]["param"] == "q"
