@@ -206,15 +206,19 @@ class Embedder:
 
     def _prefixed(self, kind: str, texts: Sequence[str]) -> list[str]:
         prefix = self.prompts.get(kind, "")
+        return [prefix + t for t in texts]
+
+    @staticmethod
+    def _as_list(texts: Sequence[str]) -> list[str]:
         if isinstance(texts, str):
             raise TypeError("pass a list of texts, not a single string")
-        return [prefix + t for t in texts]
+        return list(texts)
 
     # ---------------------------------------------------------------- public API
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed search queries (the query prefix is added here); in-memory LRU cached."""
-        texts = list(texts)
+        texts = self._as_list(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         missing: list[int] = []
         with self._lru_lock:
@@ -238,7 +242,7 @@ class Embedder:
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed passages (the passage prefix is added here); cached on disk by content."""
-        texts = list(texts)
+        texts = self._as_list(texts)
         n = len(texts)
         out = np.empty((n, self.dim), dtype=np.float32)
         if n == 0:
@@ -264,7 +268,7 @@ class Embedder:
 
     def embed_passages_uncached(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed passages through the model even if cached (benchmarks)."""
-        return self._encode(self._prefixed("passage", list(texts)), progress)
+        return self._encode(self._prefixed("passage", self._as_list(texts)), progress)
 
 
 # -------------------------------------------------------------------- loading

@@ -81,6 +81,8 @@ def test_identity_and_output_shape(real_embedder: Embedder) -> None:
     np.testing.assert_allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-5)
     assert real_embedder.embed_passages([]).shape == (0, 384)
     assert real_embedder.embed_queries([]).shape == (0, 384)
+    with pytest.raises(TypeError):
+        real_embedder.embed_queries("una sola cadena")
 
 
 @pytest.mark.slow
