@@ -289,7 +289,12 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
         if single and _DATE_LINE.match(para):
             st.fields.append(("date line", para))
             continue
-        if single and _heading_like(para) and _RESOURCES.search(normalize_label(para)):
+        if (
+            single
+            and _heading_like(para)
+            and len(para.split()) <= 4
+            and _RESOURCES.search(normalize_label(para))
+        ):
             # A list of links: keep only its lines that say something (a described report).
             current = Section(label=para.rstrip(":* "), kind="other", links=True)
             st.sections.append(current)

@@ -62,6 +62,8 @@ def test_003_peru_bilingual_years(seed_docs):
     assert "ILO" in d.organizations
     kinds = {p.section_kind for p in d.passages}
     assert {"summary", "context", "results", "lessons", "recommendations"} <= kinds
+    # numbered sub-headings ("R.4. ...") inherit the kind of the section they sit in
+    assert all(p.section_kind == "recommendations" for p in d.passages if re.match(r"R\.?\d", p.section))
 
 
 def test_004_mentions_countries(seed_docs):
