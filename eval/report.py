@@ -48,6 +48,12 @@ def queryset_markdown(report: dict[str, Any], title: str) -> list[str]:
         f"{report['n_queries']} queries; document-level metrics at k={k} (documents ranked by their best passage); "
         "evidence@k over the top k passages (passage-level search) of the queries with an evidence string."
     )
+    if "query_embed_ms_p50" in report:
+        lines.append(
+            f"Latency is the search call with the query vector already computed (every system alike); "
+            f"embedding one query took {report['query_embed_ms_p50']:.1f} ms at the median "
+            f"({report['query_embed_ms_p95']:.1f} ms p95)."
+        )
     lines.append("")
     lines += _table(("system", *cols), [(name, *(r.get(c) for c in cols)) for name, r in systems.items()])
     langs = sorted({lg for r in systems.values() for lg in r.get("by_lang", {})})

@@ -25,6 +25,7 @@ def test_eval_command_on_tiny_index(tiny_index, tiny_queries, tmp_path, capsys):
     assert rc == 0
     report = json.loads(out.read_text())
     assert set(report["systems"]) == {"bm25", "dense", "hybrid"}
+    assert report["n_queries"] == 4 and report["query_embed_ms_p50"] >= 0.0
     for name, r in report["systems"].items():
         assert KEYS <= set(r), name
         assert r["n_queries"] == 4 and r["n_evidence"] == 2
