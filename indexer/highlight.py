@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from indexer.lexical import fold, stems
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=200_000)
+def word_stems(word: str) -> tuple[str, ...]:
+    """Stems of one word as written (folded first); cached, words repeat a lot."""
+    return stems(fold(word))
 
 
 def query_terms(query: str) -> frozenset[str]:
@@ -25,7 +32,7 @@ def highlight(text: str, query: str | frozenset[str]) -> str:
     pos = 0
     for m in _WORD.finditer(text):
         word = m.group(0)
-        if terms.intersection(stems(fold(word))):
+        if not terms.isdisjoint(word_stems(word)):
             out.append(html.escape(text[pos : m.start()]))
             out.append(f"<mark>{html.escape(word)}</mark>")
             pos = m.end()
