@@ -243,7 +243,9 @@ def _org_values(value: str, known: list[str]) -> list[str]:
     for line in re.split(r"[;\n]", value):
         pieces: list[str] = []
         for p in re.split(r",\s+", line):
-            p = p.strip(" .*")
+            p = p.strip(" *")
+            if not _LEGAL_SUFFIX.match(p):
+                p = p.rstrip(" .")
             if p and pieces and (_LEGAL_SUFFIX.match(p) or (len(p) <= 3 and not p.isupper())):
                 pieces[-1] = f"{pieces[-1]}, {p}"
             elif p:
