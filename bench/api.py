@@ -137,40 +137,48 @@ def pick_selective_filter(base_url: str) -> dict[str, Any]:
 
 def bench_api(
     index_dir: Path, queries: list[str], *, concurrency: int = 4, requests: int | None = None,
-    max_seconds: float = 60.0, env: dict[str, str] | None = None, log=print,
+    max_seconds: float = 60.0, env: dict[str, str] | None = None, fresh_server_per_run: bool = True, log=print,
 ) -> dict[str, Any]:
     """Measure unfiltered and filtered /search under concurrent load, then one client at a
-    time. Each run gets a fresh server and sends each query text at most once, so no
-    request is answered from the query-embedding cache (warm-up texts are different ones)."""
+    time. By default each run gets a fresh server and sends each query text at most once,
+    so no request is answered from the query-embedding cache (warm-up texts differ)."""
     import httpx
 
     requests = len(queries) if requests is None else min(requests, len(queries))
     warm = [f"warm-up query {i}: migration" for i in range(8)]
-    out: dict[str, Any] = {"index": str(index_dir), "distinct_queries": len(queries), "concurrency": concurrency}
+    out: dict[str, Any] = {
+        "index": str(index_dir), "distinct_queries": len(queries), "concurrency": concurrency,
+        "fresh_server_per_run": fresh_server_per_run,
+    }
     runs = (("unfiltered", concurrency, False), ("filtered", concurrency, True), ("unfiltered_sequential", 1, False))
-    for name, conc, filtered in runs:
-        with serve(index_dir, env=env) as (base, pid):
-            if "filter" not in out:
-                health = httpx.get(base + "/health", timeout=10).json()
-                out.update(
-                    index_documents=health.get("documents"), index_passages=health.get("passages"),
-                    backend=health.get("backend"), model=health.get("model"),
+    shared = contextlib.ExitStack()
+    with shared:
+        if not fresh_server_per_run:
+            server = shared.enter_context(serve(index_dir, env=env))
+        for name, conc, filtered in runs:
+            with contextlib.ExitStack() as stack:
+                base, pid = stack.enter_context(serve(index_dir, env=env)) if fresh_server_per_run else server
+                if "filter" not in out:
+                    health = httpx.get(base + "/health", timeout=10).json()
+                    out.update(
+                        index_documents=health.get("documents"), index_passages=health.get("passages"),
+                        backend=health.get("backend"), model=health.get("model"),
+                    )
+                    out["filter"] = pick_selective_filter(base)
+                params = out["filter"]["params"] if filtered else {}
+                with httpx.Client(base_url=base, timeout=60) as c:  # warm-up, not measured
+                    for q in warm:
+                        c.get("/search", params={"q": q, **params})
+                spec = {
+                    "base_url": base, "queries": queries, "params": params, "concurrency": conc,
+                    "requests": requests, "max_seconds": max_seconds, "warmup": 0,
+                }
+                s = summarise_load(run_loadgen(spec, timeout=max_seconds + 120))
+                s["server_rss_bytes"] = rss_bytes(pid)
+                out[name] = s
+                log(
+                    f"  api {name:22s} p50 {s['p50_ms']:7.1f} ms  p95 {s['p95_ms']:7.1f} ms  p99 {s['p99_ms']:7.1f} ms  "
+                    f"{s['throughput_rps']} req/s  ({s['ok']}/{s['requests']} ok, {conc} client(s))"
                 )
-                out["filter"] = pick_selective_filter(base)
-            params = out["filter"]["params"] if filtered else {}
-            with httpx.Client(base_url=base, timeout=60) as c:  # warm-up, not measured
-                for q in warm:
-                    c.get("/search", params={"q": q, **params})
-            spec = {
-                "base_url": base, "queries": queries, "params": params, "concurrency": conc,
-                "requests": requests, "max_seconds": max_seconds, "warmup": 0,
-            }
-            s = summarise_load(run_loadgen(spec, timeout=max_seconds + 120))
-            s["server_rss_bytes"] = rss_bytes(pid)
-            out[name] = s
-            log(
-                f"  api {name:22s} p50 {s['p50_ms']:7.1f} ms  p95 {s['p95_ms']:7.1f} ms  p99 {s['p99_ms']:7.1f} ms  "
-                f"{s['throughput_rps']} req/s  ({s['ok']}/{s['requests']} ok, {conc} client(s))"
-            )
     out["server_rss_bytes"] = out["unfiltered"]["server_rss_bytes"]
     return out

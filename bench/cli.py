@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         log("API latency under load")
         queries = distinct_variants(QUERIES[:10] if quick else QUERIES, per_query=1 if quick else 4)
         bench["api"] = bench_api(
-            args.index, queries, concurrency=2 if quick else args.concurrency, max_seconds=20 if quick else 90, log=log
+            args.index, queries, concurrency=2 if quick else args.concurrency, max_seconds=20 if quick else 90,
+            fresh_server_per_run=not quick, log=log,
         )
 
     if not args.skip_profile:

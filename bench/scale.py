@@ -66,23 +66,30 @@ def _filters(c: SyntheticCorpus) -> dict[str, Callable[[], np.ndarray]]:
 
 
 def exact_topk(c: SyntheticCorpus, rows: np.ndarray | None) -> np.ndarray:
-    """Exact top-K row ids per query (ground truth), chunked to bound memory."""
-    out = np.empty((len(c.queries), K), dtype=np.int64)
+    """Exact top-K row ids per query (ground truth), chunked to bound memory; padded with
+    -1 when fewer than K rows are allowed."""
+    out = np.full((len(c.queries), K), -1, dtype=np.int64)
     base = c.vectors if rows is None else c.vectors[rows]
+    kk = min(K, len(base))
+    if kk == 0:
+        return out
     for s in range(0, len(c.queries), 32):
         sc = c.queries[s : s + 32] @ base.T
-        part = np.argpartition(-sc, K - 1, axis=1)[:, :K]
+        part = np.argpartition(-sc, kk - 1, axis=1)[:, :kk]
         order = np.argsort(-np.take_along_axis(sc, part, axis=1), axis=1, kind="stable")
         top = np.take_along_axis(part, order, axis=1)
-        out[s : s + 32] = top if rows is None else rows[top]
-    del base
+        out[s : s + 32, :kk] = top if rows is None else rows[top]
     return out
 
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
-    """Mean |found ∩ truth| / K over queries (ids < 0 count as misses)."""
-    hits = [len(set(f[f >= 0].tolist()) & set(t.tolist())) for f, t in zip(found, truth, strict=True)]
-    return float(np.mean(hits)) / K
+    """Mean |found ∩ truth| / |truth| over queries (truth padded with -1 is shorter)."""
+    scores = []
+    for f, t in zip(found, truth, strict=True):
+        want = set(t[t >= 0].tolist())
+        if want:
+            scores.append(len(set(f[f >= 0].tolist()) & want) / len(want))
+    return float(np.mean(scores)) if scores else 1.0
 
 
 def index_bytes(backend) -> int:

@@ -1,0 +1,41 @@
+"""`practice-search bench --quick` end to end with the fake encoder: it builds the index
+when missing, serves it, loads it from a second process and writes both reports with the
+keys outside checks read. (Benchmarks print figures; this test checks behaviour only.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+from tests.service.conftest import FAKE
+
+
+def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
+    out_json, out_md = tmp_path / "bench.json", tmp_path / "bench.md"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PRACTICE_SEARCH_TEST_ENCODER": FAKE}
+    cmd = [
+        sys.executable, "-m", "practice_search.cli", "bench", "--index", str(tmp_path / "index"),
+        "--corpus", str(seeds_dir), "--json-out", str(out_json), "--md-out", str(out_md), "--quick",
+        "--scale-sizes", "1000",
+    ]
+    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    bench = json.loads(out_json.read_text())
+    for run in ("unfiltered", "filtered"):
+        s = bench["api"][run]
+        assert s["ok"] == s["requests"] > 0, s
+        assert s["p50_ms"] > 0 and s["p95_ms"] >= s["p50_ms"]
+    assert bench["api"]["filter"]["params"].get("country")
+    assert bench["indexing"]["passages_per_s"] > 0
+    ann = bench["scale"]["1000"]["ann"]
+    assert 0 <= ann["recall@10"] <= 1 and ann["p50_ms"] > 0
+    assert bench["scale"]["1000"]["flat"]["recall@10"] == 1.0  # exact search is its own ground truth
+    assert bench["machine"]["cores"] >= 1 and bench["command"].startswith("practice-search bench")
+    assert bench["peer"]["skipped"]
+    md = out_md.read_text()
+    assert "API latency" in md and "Search core at scale" in md
+    assert "p50" in done.stdout
