@@ -212,7 +212,7 @@ function card(hit) {
   for (const n of hit.objectives) objs.append(el("li", { title: objectiveTitle(n), text: objectiveLabel(n) }));
   const passages = el("div", { class: "passages" });
   for (const [i, p] of hit.passages.slice(0, 2).entries()) {
-    passages.append(el("blockquote", { class: i ? "passage more-passage" : "passage answer", lang: p.lang },
+    passages.append(el("blockquote", { class: i ? "passage more-passage" : "passage answer", lang: p.lang, "data-section-kind": p.section_kind },
       el("span", { class: "section", text: sectionLabel(p.section_kind, p.section) }),
       el("p", {}, highlighted(p.highlighted))));
   }
@@ -370,6 +370,7 @@ async function render() {
   $("search-form").hidden = view === "doc";
   for (const b of document.querySelectorAll("[data-view]")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
   showError(null);
+  if (view !== "doc") $("status").textContent = t("loading");
   try {
     if (!state.objectives.length) state.objectives = await api("/objectives");
     if (view !== "doc") await refreshFacets(p);

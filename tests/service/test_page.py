@@ -1,6 +1,7 @@
 """The search page in a real headless Chromium against a real server (real model,
 seeds index): Spanish query, country filter, an English answer highlighted,
-similar practices, the document view, the language switch, the gap map."""
+similar practices, the document view, the language switch, the gap map. The page's
+Content-Security-Policy stays on, so waits use Playwright's `expect` (no eval)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.service.browser import chromium, chromium_path
 from tests.service.conftest import Server
@@ -42,8 +44,8 @@ def run_page_journey(server: Server) -> None:
         peru = page.locator("#country option[value='PE']")
         assert re.search(r"Perú \(\d+\)", peru.inner_text())
         page.select_option("#country", "PE")
-        page.wait_for_function("new URLSearchParams(location.search).get('country') === 'PE'")
-        page.wait_for_function("document.querySelector('#status').textContent.includes('Perú')")
+        expect(page).to_have_url(re.compile(r"[?&]country=PE(&|$)"))
+        expect(page.locator("#status")).to_contain_text("Perú")
         status = page.locator("#status")
         assert status.get_attribute("aria-live") == "polite"
         assert re.search(r"\d+ práctica", status.inner_text())
@@ -56,6 +58,16 @@ def run_page_journey(server: Server) -> None:
         # Only <mark> came from the server's HTML.
         assert page.evaluate("document.querySelectorAll('#results .passage p *:not(mark)').length") == 0
 
+        # "Search only in lessons learned": every answering passage comes from that section.
+        page.select_option("#section", "lessons")
+        expect(page).to_have_url(re.compile(r"[?&]section=lessons(&|$)"))
+        expect(page.locator("#status")).not_to_contain_text("…")
+        kinds = page.locator("#results .passage").evaluate_all("ps => ps.map(p => p.dataset.sectionKind)")
+        assert set(kinds) <= {"lessons"}
+        page.select_option("#section", "")
+        expect(page).not_to_have_url(re.compile(r"[?&]section="))
+        page.locator("#results .card").first.wait_for()
+
         # Download links carry the current search.
         csv_href = page.locator("#dl-csv").get_attribute("href")
         assert "format=csv" in csv_href and "country=PE" in csv_href
@@ -63,7 +75,7 @@ def run_page_journey(server: Server) -> None:
         # Similar practices.
         first_id = page.locator("#results .card").first.get_attribute("data-doc-id")
         page.locator("#results .card").first.locator("a.similar").click()
-        page.wait_for_function("new URLSearchParams(location.search).has('similar')")
+        expect(page).to_have_url(re.compile(r"[?&]similar="))
         page.locator("#similar-note").wait_for()
         page.locator("#results .card").first.wait_for()
         similar_ids = page.locator("#results .card").evaluate_all("cs => cs.map(c => c.dataset.docId)")
@@ -80,7 +92,7 @@ def run_page_journey(server: Server) -> None:
 
         # The English interface: labels and objective names change.
         page.locator("button[data-ui='en']").click()
-        page.wait_for_function("document.querySelector('#go').textContent === 'Search'")
+        expect(page.locator("#go")).to_have_text("Search")
         assert page.locator("html").get_attribute("lang") == "en"
 
         # Back to the Peru search, then the gap map for it.
@@ -94,7 +106,7 @@ def run_page_journey(server: Server) -> None:
         cell = page.locator("#gap a.cell").first
         objective, country = cell.get_attribute("data-objective"), cell.get_attribute("data-country")
         cell.click()
-        page.wait_for_function("(new URLSearchParams(location.search).get('view') || 'search') === 'search'")
+        expect(page).to_have_url(re.compile(r"[?&]view=search(&|$)"))
         page.locator("#results .card").first.wait_for()
         params = url_params(page.url)
         assert params["country"] == [country] and params["objective"] == [objective]
@@ -109,7 +121,8 @@ def run_page_journey(server: Server) -> None:
         cell.wait_for()
         count = int(cell.inner_text())
         objective, country = cell.get_attribute("data-objective"), cell.get_attribute("data-country")
-        cell.click()
+        cell.focus()  # by keyboard
+        page.keyboard.press("Enter")
         page.locator("#results .card").first.wait_for()
         assert page.locator("#q").input_value()  # the objective's label
         assert page.locator("#results .card").count() == min(count, 10)
