@@ -125,7 +125,7 @@ def test_filtered_query_stays_in_filter_and_fills_k(seeds_index):
             ok_docs = {p.doc_id for p in allowed}
             assert {p.doc_id for p in r.passages} <= ok_docs
             if f.langs:
-                assert {p.lang for p in r.passages} == {"es"}
+                assert {p.lang for p in r.passages} <= {"es"}
 
 
 @pytest.mark.slow
