@@ -93,31 +93,35 @@ def run(args: argparse.Namespace) -> int:
         from bench.indexing import bench_indexing
 
         log("indexing throughput")
-        bench["indexing"] = bench_indexing(args.corpus, embedder, log=log)
+        bench["indexing"] = _guard(lambda: bench_indexing(args.corpus, embedder, log=log), log)
 
     if not args.skip_api:
         from bench.api import bench_api
 
         log("API latency under load")
         queries = distinct_variants(QUERIES[:10] if quick else QUERIES, per_query=1 if quick else 4)
-        bench["api"] = bench_api(
-            args.index, queries, concurrency=2 if quick else args.concurrency, max_seconds=20 if quick else 90,
+        bench["api"] = _guard(lambda: bench_api(
+            args.index, queries, concurrency=2 if quick else args.concurrency, max_seconds=20 if quick else 75,
             fresh_server_per_run=not quick, log=log,
-        )
+        ), log)
 
     if not args.skip_profile:
         from bench.profile import profile_search
 
         log("per-stage profile")
-        bench["profile"] = profile_search(args.index, list(QUERIES[:8] if quick else QUERIES), embedder, log=log)
+        bench["profile"] = _guard(
+            lambda: profile_search(args.index, list(QUERIES[:8] if quick else QUERIES), embedder, log=log), log
+        )
 
     if not args.skip_scale:
         from bench.scale import run_scale
 
         sizes = [int(s) for s in args.scale_sizes.split(",")] if args.scale_sizes else list(QUICK_SIZES if quick else FULL_SIZES)
         log(f"search core at scale: {', '.join(f'{n:,}' for n in sizes)} passages")
-        bench["scale"] = run_scale(sizes, n_queries=30 if quick else 200, flat_queries=10 if quick else 50, log=log)
-        bench["scale_notes"] = scale_notes(bench["scale"])
+        bench["scale"] = _guard(
+            lambda: run_scale(sizes, n_queries=30 if quick else 200, flat_queries=10 if quick else 50, log=log), log
+        )
+        bench["scale_notes"] = scale_notes(bench["scale"]) if "error" not in bench["scale"] else []
 
     if not args.skip_peer:
         if fake or quick:
@@ -126,8 +130,11 @@ def run(args: argparse.Namespace) -> int:
             from bench.peer import bench_txtai
 
             log("txtai peer")
-            bench["peer"] = bench_txtai(args.index, args.corpus, list(QUERIES), embedder, log=log)
+            bench["peer"] = _guard(lambda: bench_txtai(args.index, args.corpus, list(QUERIES), embedder, log=log), log)
 
+    tune = Path("reports/bench.tune-1m.json")
+    if not quick and tune.is_file():  # sweeps from `python -m bench.tune`, a separate (slow) run
+        bench["tune_1m"] = json.loads(tune.read_text(encoding="utf-8"))
     bench["targets"] = check_targets(bench)
     bench["loadavg_end"] = loadavg()
     bench["total_s"] = round(time.perf_counter() - t_start, 1)
@@ -138,6 +145,18 @@ def run(args: argparse.Namespace) -> int:
         log(f"  {name}: {v['value']} (target {v['target']}) {'met' if v['met'] else 'MISSED'}")
     log(f"wrote {args.json_out} and {md_out} in {bench['total_s']} s")
     return 0
+
+
+def _guard(section, log) -> dict[str, Any]:
+    """Run one benchmark section; a failure is recorded in the report (and printed), and
+    the other sections still run."""
+    try:
+        return section()
+    except Exception as exc:  # noqa: BLE001 - one broken section must not lose the others
+        import traceback
+
+        log(f"  section failed: {exc!r}")
+        return {"error": repr(exc), "traceback": traceback.format_exc()[-3000:]}
 
 
 def _argv_echo(args: argparse.Namespace) -> list[str]:

@@ -68,6 +68,10 @@ def to_markdown(bench: dict[str, Any]) -> str:
     ]
     if bench.get("mode"):
         lines += [f"Mode: **{bench['mode']}**", ""]
+    failed = [k for k, v in bench.items() if isinstance(v, dict) and "error" in v]
+    for key in failed:
+        lines += [f"**Section `{key}` failed:** `{bench[key]['error']}`", ""]
+    bench = {k: v for k, v in bench.items() if k not in failed}
     t = bench.get("targets") or {}
     if t:
         lines += ["## Targets", "", "| target | measured | bound | met |", "|---|---|---|---|"]
@@ -78,7 +82,7 @@ def to_markdown(bench: dict[str, Any]) -> str:
     ix = bench.get("indexing")
     if ix:
         lines += [
-            "## Indexing (real model, embedding cache bypassed)",
+            "## Indexing (embedding cache bypassed)",
             "",
             f"{ix.get('passages')} passages of {ix.get('documents')} documents ({ix.get('corpus')}), model "
             f"`{ix.get('model')}`: **{_f(ix.get('passages_per_s'))} passages/s** end to end "
@@ -95,7 +99,8 @@ def to_markdown(bench: dict[str, Any]) -> str:
             f"Index: {api.get('index_documents')} documents, {api.get('index_passages')} passages, backend "
             f"`{api.get('backend')}`, model `{api.get('model')}`. {api.get('distinct_queries')} distinct query texts "
             f"(50 Spanish and English queries in case/punctuation variants), each sent once per run, so no "
-            f"request hits the query-embedding cache; warm-up excluded; a fresh server per run.  ",
+            f"request hits the query-embedding cache; warm-up excluded; "
+            f"{'a fresh server per run' if api.get('fresh_server_per_run', True) else 'one server for all runs'}.  ",
             f"Filter: {api.get('filter', {}).get('note', '')}",
             "",
             "| run | clients | requests | p50 ms | p95 ms | p99 ms | req/s | server embed p50 | server search p50 | server request p50 |",
@@ -151,6 +156,24 @@ def to_markdown(bench: dict[str, Any]) -> str:
         lines.append("")
         if bench.get("scale_notes"):
             lines += [f"- {n}" for n in bench["scale_notes"]] + [""]
+    tune = bench.get("tune_1m")
+    if tune:
+        lines += [
+            "## Tuning sweeps at 1M (separate run)",
+            "",
+            f"`{tune.get('command')}` on {tune.get('machine', {}).get('date')} (load {tune.get('machine', {}).get('loadavg_start')}); "
+            "same synthetic data and filters; p50 ms / recall@10.",
+            "",
+            "| backend | build s | bytes/passage | parameter | unfiltered | 1% filter | 10% filter |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for key, sweep, pname in (("ivf", "nprobe_sweep", "nprobe"), ("hnsw", "ef_search_sweep", "efSearch")):
+            b = tune.get(key) or {}
+            for row in b.get(sweep, []):
+                cells = [f"{_f(row[f]['p50_ms'], 1)} / {_f(row[f]['recall@10'], 3)}" for f in ("unfiltered", "filtered_1pct", "filtered_10pct")]
+                extra = f"{key} (M={b.get('m')}, efC={b.get('ef_construction')})" if key == "hnsw" else f"ivf (nlist={b.get('nlist')})"
+                lines.append(f"| {extra} | {_f(b.get('build_s'), 0)} | {_f(b.get('bytes_per_passage'), 0)} | {pname}={row['value']} | " + " | ".join(cells) + " |")
+        lines.append("")
     peer = bench.get("peer")
     if peer:
         lines += ["## Peer: txtai (same passages, same local model, same queries)", ""]
