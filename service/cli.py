@@ -13,10 +13,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve the search API (OpenAPI docs at /docs) and the search page at /. "
         "A rebuilt index in the same folder is picked up without a restart.",
     )
-    p.add_argument("--index", required=True, type=Path, help="index folder built by `practice-search index`")
+    p.add_argument(
+        "--index", required=True, type=Path, help="index folder built by `practice-search index`"
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     p.set_defaults(func=serve)
 
 
@@ -29,7 +33,11 @@ def serve(args: argparse.Namespace) -> int:
     from service.main import create_app
 
     read_manifest(args.index)  # no index there: say how to build one, before starting anything
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s")
-    app = create_app(args.index)  # the index's model (or the test hook of indexer.build.get_embedder)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s"
+    )
+    app = create_app(
+        args.index
+    )  # the index's model (or the test hook of indexer.build.get_embedder)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -33,7 +33,9 @@ PAGE_HEADERS = {
 
 
 def _error(status: int, param: str | None, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": {"param": param, "message": message}, **extra})
+    return JSONResponse(
+        status_code=status, content={"detail": {"param": param, "message": message}, **extra}
+    )
 
 
 #: The search core's parameter names -> the API's, and how a message names them.
@@ -57,7 +59,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc.detail, dict):  # raised by a route, already {"param", "message"}
-            return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers)
+            return JSONResponse(
+                status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
+            )
         message = str(exc.detail)
         if exc.status_code == 404:
             message = f"nothing at {request.url.path}: the endpoints are listed at /docs"
@@ -71,17 +75,28 @@ def _install_error_handlers(app: FastAPI) -> None:
         first = errors[0] if errors else {}
         loc = list(first.get("loc", ()))
         # ("query", "k") -> "k"; ("body", "objective", 0) -> "objective"; ("body", 12) (bad JSON) -> "body"
-        param = str(loc[1]) if len(loc) > 1 and isinstance(loc[1], str) else str(loc[0] if loc else "request")
+        param = (
+            str(loc[1])
+            if len(loc) > 1 and isinstance(loc[1], str)
+            else str(loc[0] if loc else "request")
+        )
         message = f"{first.get('msg', 'invalid value')}"
         if "input" in first and not isinstance(first["input"], dict):
             message += f" (got {str(first['input'])[:80]!r})"
-        simple = [{"param": ".".join(str(x) for x in e.get("loc", ())), "message": e.get("msg")} for e in errors]
+        simple = [
+            {"param": ".".join(str(x) for x in e.get("loc", ())), "message": e.get("msg")}
+            for e in errors
+        ]
         return _error(422, param, message, errors=simple)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _error(500, None, "the server failed on this request; it was logged. Try again, or simplify the query.")
+        return _error(
+            500,
+            None,
+            "the server failed on this request; it was logged. Try again, or simplify the query.",
+        )
 
 
 async def _watch(holder: IndexHolder, stop: asyncio.Event) -> None:
@@ -93,7 +108,9 @@ async def _watch(holder: IndexHolder, stop: asyncio.Event) -> None:
             await asyncio.to_thread(holder.maybe_reload)
 
 
-def create_app(index_dir: str | Path, embedder: Any = None, settings: Settings | None = None) -> FastAPI:
+def create_app(
+    index_dir: str | Path, embedder: Any = None, settings: Settings | None = None
+) -> FastAPI:
     """Build the app. The index opens once at start-up (lifespan); `embedder` lets
     tests pass a fake encoder instead of loading the model; `settings` bound queries and k."""
     holder = IndexHolder(Path(index_dir), embedder=embedder, settings=settings or get_settings())
@@ -117,7 +134,9 @@ def create_app(index_dir: str | Path, embedder: Any = None, settings: Settings |
     )
     app.state.holder = holder
     _install_error_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)  # results are text: much smaller on slow links
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1000
+    )  # results are text: much smaller on slow links
     for module in (search, practices, facets, objectives, gapmap, health):
         app.include_router(module.router)
 

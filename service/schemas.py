@@ -18,13 +18,15 @@ class FilterParams(BaseModel):
     """Filters shared by /search, /facets, /gapmap and /similar; repeat a parameter for several values."""
 
     country: list[str] = Field(
-        default_factory=list, description="ISO alpha-2 codes or names (PE, Perú); any of them matches."
+        default_factory=list,
+        description="ISO alpha-2 codes or names (PE, Perú); any of them matches.",
     )
     objective: list[int] = Field(
         default_factory=list, description="GCM objective numbers (1-23); any of them matches."
     )
     objective_sources: list[str] = Field(
-        default_factory=list, description="Where objectives may come from: explicit, mentioned, inferred."
+        default_factory=list,
+        description="Where objectives may come from: explicit, mentioned, inferred.",
     )
     lang: list[str] = Field(default_factory=list, description="Passage language codes (es, en).")
     section: list[str] = Field(
@@ -40,7 +42,10 @@ class FilterParams(BaseModel):
 class SearchRequest(FilterParams):
     """A search: the query, the filters and the page of results wanted."""
 
-    q: str = Field(description="What to look for, in Spanish or English.", examples=["trabajo infantil en Perú"])
+    q: str = Field(
+        description="What to look for, in Spanish or English.",
+        examples=["trabajo infantil en Perú"],
+    )
     mode: Mode = Field("hybrid", description="hybrid (default), dense (meaning) or bm25 (words).")
     k: int = Field(10, description="How many practices to return (1 to the server's max_k).")
     offset: int = Field(0, description="How many practices to skip (paging).")
@@ -48,7 +53,9 @@ class SearchRequest(FilterParams):
 
 
 class FacetsRequest(FilterParams):
-    q: str | None = Field(None, description="Count over the matches of this query; all documents when absent.")
+    q: str | None = Field(
+        None, description="Count over the matches of this query; all documents when absent."
+    )
 
 
 class SimilarRequest(FilterParams):
@@ -56,7 +63,9 @@ class SimilarRequest(FilterParams):
 
 
 class GapMapRequest(FilterParams):
-    q: str | None = Field(None, description="Map the matches of this query; all documents when absent.")
+    q: str | None = Field(
+        None, description="Map the matches of this query; all documents when absent."
+    )
 
     by_region: bool = Field(False, description="Columns are regions instead of countries.")
     format: Format = Field("json", description="json, or csv for a spreadsheet download.")
@@ -70,7 +79,9 @@ class SearchResponse(BaseModel):
     mode: str
     k: int
     offset: int
-    filters: dict[str, Any] = Field(description='The filters as understood, e.g. {"country": ["PE"], "country_name": ["Peru"]}.')
+    filters: dict[str, Any] = Field(
+        description='The filters as understood, e.g. {"country": ["PE"], "country_name": ["Peru"]}.'
+    )
     matched_passages: int
     matched_documents: int
     hits: list[DocumentHit]
@@ -159,16 +170,21 @@ class HealthPublic(BaseModel):
     built_at: str | None = None
     loaded_at: str
     reloads: int = Field(description="How many times a rebuilt index was picked up since start-up.")
-    stats: dict[str, Any] = Field(default_factory=dict, description="Everything the index reports about itself.")
+    stats: dict[str, Any] = Field(
+        default_factory=dict, description="Everything the index reports about itself."
+    )
 
 
 class GapRow(BaseModel):
     objective: int
     label: str = Field(description="Short English label of the objective.")
     label_es: str = Field("", description="Short Spanish label of the objective.")
-    counts: dict[str, int] = Field(description="Column -> matching documents with this objective there.")
+    counts: dict[str, int] = Field(
+        description="Column -> matching documents with this objective there."
+    )
     doc_ids: dict[str, list[str]] = Field(
-        default_factory=dict, description="Column -> the ids of those documents (non-empty cells only)."
+        default_factory=dict,
+        description="Column -> the ids of those documents (non-empty cells only).",
     )
     documents: int = Field(description="Matching documents with this objective, any column.")
 
@@ -180,18 +196,24 @@ class GapMapPublic(BaseModel):
     filters: dict[str, Any] = Field(default_factory=dict)
     objective_sources: list[str]
     by_region: bool
-    columns: list[str] = Field(description="Column keys: country codes, or region names with by_region.")
+    columns: list[str] = Field(
+        description="Column keys: country codes, or region names with by_region."
+    )
     column_names: list[str] = Field(description="English display names of the columns, in order.")
     column_labels: dict[str, dict[str, str]] = Field(
         default_factory=dict, description='Column -> {"en": name, "es": name}.'
     )
     rows: list[GapRow]
-    matrix: list[list[int]] = Field(description="counts as a 23 x columns matrix, rows in objective order.")
+    matrix: list[list[int]] = Field(
+        description="counts as a 23 x columns matrix, rows in objective order."
+    )
     matched_documents: int
 
 
 class ErrorDetail(BaseModel):
-    param: str | None = Field(description="The parameter to change (null when no one parameter is at fault).")
+    param: str | None = Field(
+        description="The parameter to change (null when no one parameter is at fault)."
+    )
     message: str = Field(description="What is wrong with it and what to do.")
 
 

@@ -27,7 +27,13 @@ class IndexHolder:
     """Owns the open `SearchIndex` and serialises calls into it (the encoder is not
     guaranteed thread-safe, and searches on this corpus take milliseconds)."""
 
-    def __init__(self, index_dir: Path, embedder: Any = None, settings: Any = None, check_interval: float = 1.0):
+    def __init__(
+        self,
+        index_dir: Path,
+        embedder: Any = None,
+        settings: Any = None,
+        check_interval: float = 1.0,
+    ):
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.settings = settings
@@ -42,7 +48,9 @@ class IndexHolder:
         """Open the index (at start-up); errors propagate so a broken server does not start."""
         from indexer.search import SearchIndex
 
-        self._index = SearchIndex.open(self.index_dir, embedder=self.embedder, settings=self.settings)
+        self._index = SearchIndex.open(
+            self.index_dir, embedder=self.embedder, settings=self.settings
+        )
         self.loaded_at = _now()
         self._last_check = time.monotonic()
         log.info("index loaded from %s", self.index_dir)
@@ -69,7 +77,9 @@ class IndexHolder:
         try:
             changed = bool(self._index.reload_if_changed())
         except Exception:  # a broken build must not take the server down
-            log.exception("could not load the rebuilt index in %s; still serving the old one", self.index_dir)
+            log.exception(
+                "could not load the rebuilt index in %s; still serving the old one", self.index_dir
+            )
             return False
         if changed:
             self.reloads += 1

@@ -15,7 +15,9 @@ router = APIRouter(prefix="/facets", tags=["facets"])
 
 
 @router.get(
-    "", response_model=FacetsPublic, responses={422: {"model": ErrorResponse}},
+    "",
+    response_model=FacetsPublic,
+    responses={422: {"model": ErrorResponse}},
     summary="Counts over the whole match set of a query and filters",
 )
 def facets(req: Annotated[FacetsRequest, Query()], search: SearchDep) -> Any:
@@ -25,4 +27,3 @@ def facets(req: Annotated[FacetsRequest, Query()], search: SearchDep) -> Any:
     out["filters"] = describe_filters(filters)
     out["country_names"] = country_names_both(out["countries"])
     return out
-

@@ -12,7 +12,9 @@ from service.schemas import HealthPublic
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("", response_model=HealthPublic, summary="Index loaded, counts, model, backend, build time")
+@router.get(
+    "", response_model=HealthPublic, summary="Index loaded, counts, model, backend, build time"
+)
 def health(search: SearchDep) -> Any:
     stats = search.call("stats")
     return {

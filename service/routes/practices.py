@@ -38,14 +38,24 @@ def check_doc_id(doc_id: str) -> str:
 
 
 # Registered before the plain document route: `{doc_id:path}` would otherwise swallow "/similar".
-@router.get("/{doc_id:path}/similar", response_model=SearchResponse, responses=ERRORS, summary="Practices similar to one")
+@router.get(
+    "/{doc_id:path}/similar",
+    response_model=SearchResponse,
+    responses=ERRORS,
+    summary="Practices similar to one",
+)
 def similar(doc_id: str, req: Annotated[SimilarRequest, Query()], search: SearchDep) -> Any:
     check_doc_id(doc_id)
     filters = parse_filter_params(req)
     return search.call("similar", doc_id, filters, k=req.k).to_dict()
 
 
-@router.get("/{doc_id:path}", response_model=PracticePublic, responses=ERRORS, summary="One practice, all its passages")
+@router.get(
+    "/{doc_id:path}",
+    response_model=PracticePublic,
+    responses=ERRORS,
+    summary="One practice, all its passages",
+)
 def practice(doc_id: str, search: SearchDep) -> Any:
     check_doc_id(doc_id)
     doc = search.call("document", doc_id)

@@ -14,14 +14,27 @@ from service.schemas import ErrorResponse, SearchRequest, SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse, "description": "A parameter to fix"}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "A parameter to fix"}
+}
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}
 }
 
 CSV_HEADER = (
-    "rank", "doc_id", "title", "score", "countries", "objectives", "languages", "years",
-    "doc_type", "sections", "passage_id", "passage_section", "passage_text",
+    "rank",
+    "doc_id",
+    "title",
+    "score",
+    "countries",
+    "objectives",
+    "languages",
+    "years",
+    "doc_type",
+    "sections",
+    "passage_id",
+    "passage_section",
+    "passage_text",
 )
 
 
@@ -29,9 +42,21 @@ def run_search(req: SearchRequest, search: SearchDep) -> dict[str, Any]:
     """Validate the request, run it on the index snapshot, return the contract's JSON shape."""
     t0 = time.perf_counter()
     filters = parse_filter_params(req)
-    res = search.call("search", req.q, filters, mode=req.mode, k=req.k, offset=req.offset, group=True, passages_per_doc=3)
+    res = search.call(
+        "search",
+        req.q,
+        filters,
+        mode=req.mode,
+        k=req.k,
+        offset=req.offset,
+        group=True,
+        passages_per_doc=3,
+    )
     out = res.to_dict()
-    out["timing_ms"] = {**out.get("timing_ms", {}), "request": round((time.perf_counter() - t0) * 1000, 2)}
+    out["timing_ms"] = {
+        **out.get("timing_ms", {}),
+        "request": round((time.perf_counter() - t0) * 1000, 2),
+    }
     return out
 
 
@@ -41,11 +66,23 @@ def search_csv(out: dict[str, Any]) -> Response:
     for h in out["hits"]:
         best = h["passages"][0] if h["passages"] else {}
         sections = dict.fromkeys(p["section_kind"] for p in h["passages"])
-        rows.append((
-            h["rank"], h["doc_id"], h["title"], round(h["score"], 4), join(h["countries"]),
-            join(h["objectives"]), join(h["languages"]), join(h["years"]), h["doc_type"] or "",
-            join(sections), best.get("passage_id", ""), best.get("section", ""), best.get("text", ""),
-        ))
+        rows.append(
+            (
+                h["rank"],
+                h["doc_id"],
+                h["title"],
+                round(h["score"], 4),
+                join(h["countries"]),
+                join(h["objectives"]),
+                join(h["languages"]),
+                join(h["years"]),
+                h["doc_type"] or "",
+                join(sections),
+                best.get("passage_id", ""),
+                best.get("section", ""),
+                best.get("text", ""),
+            )
+        )
     return csv_response(CSV_HEADER, rows, "practice-search-results.csv")
 
 
@@ -55,7 +92,9 @@ def respond(req: SearchRequest, search: SearchDep) -> Any:
 
 
 @router.get(
-    "", response_model=SearchResponse, responses={**ERRORS, **CSV_RESPONSE},
+    "",
+    response_model=SearchResponse,
+    responses={**ERRORS, **CSV_RESPONSE},
     summary="Search practices (query string; repeat country/objective for several)",
 )
 def search_get(req: Annotated[SearchRequest, Query()], search: SearchDep) -> Any:
@@ -63,7 +102,9 @@ def search_get(req: Annotated[SearchRequest, Query()], search: SearchDep) -> Any
 
 
 @router.post(
-    "", response_model=SearchResponse, responses={**ERRORS, **CSV_RESPONSE},
+    "",
+    response_model=SearchResponse,
+    responses={**ERRORS, **CSV_RESPONSE},
     summary="Search practices (JSON body)",
 )
 def search_post(req: SearchRequest, search: SearchDep) -> Any:

@@ -17,8 +17,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -47,7 +53,12 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator:
             browser.close()
 
 
-def screenshot(base_url: str, out: Path, query: str = "acceso a la salud de las personas migrantes", country: str = "") -> Path:
+def screenshot(
+    base_url: str,
+    out: Path,
+    query: str = "acceso a la salud de las personas migrantes",
+    country: str = "",
+) -> Path:
     """The search page with results for a Spanish query, in Spanish (docs/screenshot.png
     was taken on the demo index of corpus/sample with the real model)."""
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -66,14 +66,27 @@ def start_server(index_dir: Path, log: Path, *, fake: bool, ready_s: float = 120
     env.pop("PRACTICE_SEARCH_TEST_ENCODER", None)
     if fake:
         env["PRACTICE_SEARCH_TEST_ENCODER"] = FAKE
-    cmd = [sys.executable, "-m", "practice_search.cli", "serve", "--index", str(index_dir), "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "practice_search.cli",
+        "serve",
+        "--index",
+        str(index_dir),
+        "--port",
+        str(port),
+    ]
     fh = log.open("wb")
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + ready_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+            raise RuntimeError(
+                f"the server exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
+            )
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return Server(url, index_dir, proc, log)
@@ -81,7 +94,9 @@ def start_server(index_dir: Path, log: Path, *, fake: bool, ready_s: float = 120
             pass
         time.sleep(0.2)
     stop_server(proc)
-    raise RuntimeError(f"the server did not answer /health in {ready_s} s:\n{log.read_text(errors='replace')}")
+    raise RuntimeError(
+        f"the server did not answer /health in {ready_s} s:\n{log.read_text(errors='replace')}"
+    )
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -131,6 +146,8 @@ def real_index(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory, real_e
 
 @pytest.fixture(scope="session")
 def real_server(real_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = start_server(real_index, tmp_path_factory.mktemp("real-log") / "server.log", fake=False, ready_s=300)
+    server = start_server(
+        real_index, tmp_path_factory.mktemp("real-log") / "server.log", fake=False, ready_s=300
+    )
     yield server
     stop_server(server.process)

@@ -24,7 +24,16 @@ def test_search_get_groups_results_with_highlights_counts_filters_and_timing(api
     ranks = [h["rank"] for h in body["hits"]]
     assert ranks == sorted(ranks)
     hit = body["hits"][0]
-    assert {"doc_id", "title", "score", "countries", "objectives", "languages", "years", "passages"} <= hit.keys()
+    assert {
+        "doc_id",
+        "title",
+        "score",
+        "countries",
+        "objectives",
+        "languages",
+        "years",
+        "passages",
+    } <= hit.keys()
     assert hit["passages"] and all(p["doc_id"] == hit["doc_id"] for p in hit["passages"])
     assert any("<mark>" in p["highlighted"] for h in body["hits"] for p in h["passages"])
 
@@ -39,7 +48,16 @@ def test_search_filters_as_understood_country_by_name(api: httpx.Client):
 
 
 def test_search_repeated_country_and_objective(api: httpx.Client):
-    r = api.get("/search", params=[("q", "migrants"), ("country", "PE"), ("country", "EC"), ("objective", "6"), ("objective", "10")])
+    r = api.get(
+        "/search",
+        params=[
+            ("q", "migrants"),
+            ("country", "PE"),
+            ("country", "EC"),
+            ("objective", "6"),
+            ("objective", "10"),
+        ],
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["filters"]["country"] == ["PE", "EC"]
@@ -60,7 +78,9 @@ def test_search_post_body_equals_get(api: httpx.Client):
 
 def test_search_section_filter_keeps_only_that_section(api: httpx.Client):
     facets = api.get("/facets", params={"q": "migrants"}).json()
-    section = next(s for s in ("lessons", "recommendations", "results", "summary") if facets["sections"].get(s))
+    section = next(
+        s for s in ("lessons", "recommendations", "results", "summary") if facets["sections"].get(s)
+    )
     body = api.get("/search", params={"q": "migrants", "section": section}).json()
     assert body["filters"]["section"] == [section]
     assert body["hits"]
@@ -129,7 +149,11 @@ def test_search_missing_query(api: httpx.Client):
 def test_post_errors(api: httpx.Client):
     check_error(api.post("/search", json={"q": "migrants", "objective": [99]}), 422, "objective")
     check_error(api.post("/search", json={"q": ""}), 422, "q")
-    check_error(api.post("/search", content=b"{not json", headers={"content-type": "application/json"}), 422, "body")
+    check_error(
+        api.post("/search", content=b"{not json", headers={"content-type": "application/json"}),
+        422,
+        "body",
+    )
 
 
 # ---- practices -------------------------------------------------------------------------
@@ -156,7 +180,13 @@ def test_practice_unknown_is_404(api: httpx.Client):
 
 @pytest.mark.parametrize(
     "raw_path",
-    ["/practices/a/%2E%2E/b", "/practices/%2E%2E/etc/passwd", "/practices/a/./b", "/practices/a//b", "/practices/a%5Cb"],
+    [
+        "/practices/a/%2E%2E/b",
+        "/practices/%2E%2E/etc/passwd",
+        "/practices/a/./b",
+        "/practices/a//b",
+        "/practices/a%5Cb",
+    ],
 )
 def test_practice_path_traversal_is_rejected(fake_server, raw_path: str):
     # Sent as written (no client-side dot-segment removal).
@@ -174,7 +204,9 @@ def test_similar_practices(api: httpx.Client):
     filtered = api.get(f"/practices/{SEED_DOC}/similar", params={"country": "PE"}).json()
     assert all("PE" in h["countries"] for h in filtered["hits"])
     check_error(api.get(f"/practices/{SEED_DOC}/similar", params={"k": 0}), 422, "k")
-    check_error(api.get(f"/practices/{SEED_DOC}/similar", params={"objective": 30}), 422, "objective")
+    check_error(
+        api.get(f"/practices/{SEED_DOC}/similar", params={"objective": 30}), 422, "objective"
+    )
 
 
 # ---- facets, objectives, health --------------------------------------------------------
@@ -218,16 +250,29 @@ def test_health(api: httpx.Client, fake_server):
 def test_openapi_documents_the_endpoints(api: httpx.Client):
     spec = api.get("/openapi.json").json()
     paths = spec["paths"]
-    for p in ("/search", "/practices/{doc_id}", "/practices/{doc_id}/similar", "/facets", "/objectives", "/health", "/gapmap"):
+    for p in (
+        "/search",
+        "/practices/{doc_id}",
+        "/practices/{doc_id}/similar",
+        "/facets",
+        "/objectives",
+        "/health",
+        "/gapmap",
+    ):
         assert p in paths, sorted(paths)
     assert "post" in paths["/search"] and "get" in paths["/search"]
-    assert {"SearchRequest", "SearchResponse", "PracticePublic"} <= spec["components"]["schemas"].keys()
+    assert {"SearchRequest", "SearchResponse", "PracticePublic"} <= spec["components"][
+        "schemas"
+    ].keys()
 
 
 def test_unknown_route_is_404_json(api: httpx.Client):
     r = api.get("/nothing-here")
     assert r.status_code == 404
-    assert r.json()["detail"] == {"param": None, "message": "nothing at /nothing-here: the endpoints are listed at /docs"}
+    assert r.json()["detail"] == {
+        "param": None,
+        "message": "nothing at /nothing-here: the endpoints are listed at /docs",
+    }
     assert api.delete("/search").status_code == 405
 
 

@@ -23,8 +23,18 @@ def examples() -> list[tuple[str, str, str | None, int, Any]]:
         lines = m.group("request").strip().splitlines()
         method, target = lines[0].split()[:2]
         status = re.search(r"^HTTP/1\.1 (\d{3})", m.group("request"), re.M)
-        body = "\n".join(line for line in lines[1:] if not line.startswith(("HTTP/", "Content-Type"))).strip()
-        out.append((method, target, body or None, int(status.group(1)) if status else 200, json.loads(m.group("response"))))
+        body = "\n".join(
+            line for line in lines[1:] if not line.startswith(("HTTP/", "Content-Type"))
+        ).strip()
+        out.append(
+            (
+                method,
+                target,
+                body or None,
+                int(status.group(1)) if status else 200,
+                json.loads(m.group("response")),
+            )
+        )
     return out
 
 
@@ -63,6 +73,8 @@ def test_the_doc_has_examples():
 @pytest.mark.parametrize("example", examples(), ids=lambda e: f"{e[0]} {e[1][:40]}")
 def test_api_example_still_holds(api: httpx.Client, example):
     method, target, body, status, documented = example
-    r = api.request(method, target, content=body, headers={"content-type": "application/json"} if body else None)
+    r = api.request(
+        method, target, content=body, headers={"content-type": "application/json"} if body else None
+    )
     assert r.status_code == status, r.text
     same_shape(shape(documented), shape(r.json()))

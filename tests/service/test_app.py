@@ -17,6 +17,7 @@ from tests.fakes import FakeEncoder
 def test_unexpected_error_is_a_generic_500_and_logged(fake_index: Path, caplog):
     app = create_app(fake_index, embedder=FakeEncoder())
     with TestClient(app, raise_server_exceptions=False) as client:
+
         def boom(*args, **kwargs):
             raise RuntimeError("secret internal detail")
 
@@ -40,7 +41,10 @@ def test_page_headers_keep_it_self_contained(fake_index: Path):
 def test_serve_without_an_index_says_how_to_build_one(tmp_path: Path):
     r = subprocess.run(
         [sys.executable, "-m", "practice_search.cli", "serve", "--index", str(tmp_path / "none")],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode == 2
     assert "practice-search index" in r.stderr and "Traceback" not in r.stderr
@@ -49,7 +53,9 @@ def test_serve_without_an_index_says_how_to_build_one(tmp_path: Path):
 def test_settings_bound_k_and_query_length(fake_index: Path):
     from practice_search.config import Settings
 
-    app = create_app(fake_index, embedder=FakeEncoder(), settings=Settings(max_k=5, max_query_chars=20))
+    app = create_app(
+        fake_index, embedder=FakeEncoder(), settings=Settings(max_k=5, max_query_chars=20)
+    )
     with TestClient(app) as client:
         assert client.get("/search", params={"q": "migrants", "k": 5}).status_code == 200
         r = client.get("/search", params={"q": "migrants", "k": 6})

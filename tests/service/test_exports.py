@@ -38,7 +38,9 @@ def test_search_csv_has_one_row_per_result_with_the_json_ids(api: httpx.Client):
 def test_search_csv_keeps_filters_and_post_works(api: httpx.Client):
     rows = read_csv(api.get("/search", params={"q": "migrants", "country": "PE", "format": "csv"}))
     assert rows and all("PE" in r["countries"].split("; ") for r in rows)
-    posted = read_csv(api.post("/search", json={"q": "migrants", "country": ["PE"], "format": "csv"}))
+    posted = read_csv(
+        api.post("/search", json={"q": "migrants", "country": ["PE"], "format": "csv"})
+    )
     assert [r["doc_id"] for r in posted] == [r["doc_id"] for r in rows]
 
 

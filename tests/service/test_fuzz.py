@@ -24,7 +24,9 @@ def test_no_generated_input_breaks_the_server(fake_server: Server):
     for op in operations:
 
         @given(case=op.as_strategy())
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         def fuzz(case) -> None:
             case.call_and_validate(checks=CHECKS, timeout=30)
 

@@ -34,7 +34,8 @@ def test_gapmap_puts_the_seed_document_in_its_cells(api: httpx.Client):
             assert SEED_DOC in row["doc_ids"][country]
         # The cell's link is the filtered search: the document is found there.
         found = api.get(
-            "/search", params={"q": doc["title"], "country": country, "objective": objective, "k": 10}
+            "/search",
+            params={"q": doc["title"], "country": country, "objective": objective, "k": 10},
         ).json()
         assert SEED_DOC in [h["doc_id"] for h in found["hits"]], (objective, country)
 
@@ -55,12 +56,16 @@ def test_gapmap_by_region_and_sources(api: httpx.Client):
     reg = api.get("/gapmap", params={"by_region": "true"}).json()
     assert reg["by_region"] is True
     assert any("Latin America" in c for c in reg["columns"])
-    inferred = api.get("/gapmap", params=[("objective_sources", "explicit"), ("objective_sources", "inferred")]).json()
+    inferred = api.get(
+        "/gapmap", params=[("objective_sources", "explicit"), ("objective_sources", "inferred")]
+    ).json()
     assert inferred["objective_sources"] == ["explicit", "inferred"]
 
 
 def test_gapmap_errors(api: httpx.Client):
-    check_error(api.get("/gapmap", params={"objective_sources": "rumour"}), 422, "objective_sources")
+    check_error(
+        api.get("/gapmap", params={"objective_sources": "rumour"}), 422, "objective_sources"
+    )
     check_error(api.get("/gapmap", params={"country": "Narnia"}), 422, "country")
     check_error(api.get("/gapmap", params={"by_region": "maybe"}), 422, "by_region")
     check_error(api.get("/gapmap", params={"format": "pdf"}), 422, "format")

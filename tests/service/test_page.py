@@ -51,18 +51,28 @@ def run_page_journey(server: Server) -> None:
         assert re.search(r"\d+ práctica", status.inner_text())
 
         # An English practice answers the Spanish query, its passage highlighted.
-        english = page.locator("#results .card", has=page.locator(".badge.lang", has_text=re.compile(r"^EN$")))
+        english = page.locator(
+            "#results .card", has=page.locator(".badge.lang", has_text=re.compile(r"^EN$"))
+        )
         assert english.count() >= 1
         assert english.locator(".passage.answer mark").count() >= 1
-        assert all("Perú" in c or "Peru" in c for c in page.locator("#results .card .meta").all_inner_texts())
+        assert all(
+            "Perú" in c or "Peru" in c
+            for c in page.locator("#results .card .meta").all_inner_texts()
+        )
         # Only <mark> came from the server's HTML.
-        assert page.evaluate("document.querySelectorAll('#results .passage p *:not(mark)').length") == 0
+        assert (
+            page.evaluate("document.querySelectorAll('#results .passage p *:not(mark)').length")
+            == 0
+        )
 
         # "Search only in lessons learned": every answering passage comes from that section.
         page.select_option("#section", "lessons")
         expect(page).to_have_url(re.compile(r"[?&]section=lessons(&|$)"))
         expect(page.locator("#status")).not_to_contain_text("…")
-        kinds = page.locator("#results .passage").evaluate_all("ps => ps.map(p => p.dataset.sectionKind)")
+        kinds = page.locator("#results .passage").evaluate_all(
+            "ps => ps.map(p => p.dataset.sectionKind)"
+        )
         assert set(kinds) <= {"lessons"}
         page.select_option("#section", "")
         expect(page).not_to_have_url(re.compile(r"[?&]section="))
@@ -78,7 +88,9 @@ def run_page_journey(server: Server) -> None:
         expect(page).to_have_url(re.compile(r"[?&]similar="))
         page.locator("#similar-note").wait_for()
         page.locator("#results .card").first.wait_for()
-        similar_ids = page.locator("#results .card").evaluate_all("cs => cs.map(c => c.dataset.docId)")
+        similar_ids = page.locator("#results .card").evaluate_all(
+            "cs => cs.map(c => c.dataset.docId)"
+        )
         assert similar_ids and first_id not in similar_ids
 
         # The document view: every passage, with its sections.
@@ -104,7 +116,10 @@ def run_page_journey(server: Server) -> None:
         assert page.locator("#gap tbody th").first.inner_text().startswith("1. ")
         assert page.locator("#gap td.empty").count() > 0
         cell = page.locator("#gap a.cell").first
-        objective, country = cell.get_attribute("data-objective"), cell.get_attribute("data-country")
+        objective, country = (
+            cell.get_attribute("data-objective"),
+            cell.get_attribute("data-country"),
+        )
         cell.click()
         expect(page).to_have_url(re.compile(r"[?&]view=search(&|$)"))
         page.locator("#results .card").first.wait_for()
@@ -120,13 +135,18 @@ def run_page_journey(server: Server) -> None:
         cell = page.locator("#gap a.cell").first
         cell.wait_for()
         count = int(cell.inner_text())
-        objective, country = cell.get_attribute("data-objective"), cell.get_attribute("data-country")
+        objective, country = (
+            cell.get_attribute("data-objective"),
+            cell.get_attribute("data-country"),
+        )
         cell.focus()  # by keyboard
         page.keyboard.press("Enter")
         page.locator("#results .card").first.wait_for()
         assert page.locator("#q").input_value()  # the objective's label
         assert page.locator("#results .card").count() == min(count, 10)
-        assert url_params(page.url)["objective"] == [objective] and url_params(page.url)["country"] == [country]
+        assert url_params(page.url)["objective"] == [objective] and url_params(page.url)[
+            "country"
+        ] == [country]
         assert not errors, errors
 
 

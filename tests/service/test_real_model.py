@@ -13,7 +13,15 @@ def test_spanish_query_finds_the_english_practice_on_the_real_model(real_server:
     with real_server.client() as c:
         health = c.get("/health").json()
         assert health["model"] == "multilingual-e5-small" and health["documents"] == 5
-        r = c.get("/search", params={"q": "integración socioeconómica de venezolanos desplazados", "country": "Ecuador", "mode": "dense", "k": 3})
+        r = c.get(
+            "/search",
+            params={
+                "q": "integración socioeconómica de venezolanos desplazados",
+                "country": "Ecuador",
+                "mode": "dense",
+                "k": 3,
+            },
+        )
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["filters"]["country"] == ["EC"]

@@ -13,7 +13,9 @@ import httpx
 from tests.service.conftest import SEED_DOC, build_fake_index, start_server, stop_server
 
 
-def test_rebuilt_index_is_served_without_restart_and_no_request_fails(seeds_dir: Path, tmp_path: Path):
+def test_rebuilt_index_is_served_without_restart_and_no_request_fails(
+    seeds_dir: Path, tmp_path: Path
+):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     seeds = sorted(seeds_dir.glob("*.txt"))
@@ -38,7 +40,9 @@ def test_rebuilt_index_is_served_without_restart_and_no_request_fails(seeds_dir:
 
     threads = [
         threading.Thread(target=hammer, args=("/search", {"q": "migrants trafficking", "k": 5})),
-        threading.Thread(target=hammer, args=("/search", {"q": "mujeres migrantes", "mode": "bm25"})),
+        threading.Thread(
+            target=hammer, args=("/search", {"q": "mujeres migrantes", "mode": "bm25"})
+        ),
         threading.Thread(target=hammer, args=("/facets", {"q": "migrants"})),
         threading.Thread(target=hammer, args=("/gapmap", {})),
     ]
@@ -60,7 +64,10 @@ def test_rebuilt_index_is_served_without_restart_and_no_request_fails(seeds_dir:
                 assert time.monotonic() < deadline, "the rebuilt index was not picked up in 20 s"
                 time.sleep(0.2)
             assert c.get(f"/practices/{SEED_DOC}").status_code == 200
-            assert SEED_DOC in [h["doc_id"] for h in c.get("/search", params={"q": "Peru Ecuador", "k": 10}).json()["hits"]]
+            assert SEED_DOC in [
+                h["doc_id"]
+                for h in c.get("/search", params={"q": "Peru Ecuador", "k": 10}).json()["hits"]
+            ]
         (corpus / seeds[-1].name).unlink()
         build_fake_index(corpus, index_dir)
         with server.client() as c:
