@@ -9,9 +9,9 @@ Ranking modes
 - ``hybrid`` (default): weighted CombSUM of min-max normalised scores over the union of
   the top ``depth`` candidates of each ranking (both scores are known exactly for every
   candidate). The lexical part is language-aware: a passage in a language other than the
-  query's gets its lexical weight multiplied by ``cross_lang_lexical`` (0 by default), so
-  a Spanish query over English passages is ranked by the dense model alone and BM25 noise
-  from cognates cannot hurt it. See `HybridParams` for the knobs.
+  query's gets its lexical weight multiplied by ``cross_lang_lexical`` (0.5 by default):
+  across languages BM25 still matches names, numbers and cognates, but weakly, so it gets
+  half the say. See `HybridParams` for the knobs and the measurements behind the defaults.
 
 Match set (``matched_passages``, ``matched_documents``, facets, gap map)
 -----------------------------------------------------------------------
@@ -68,10 +68,18 @@ class HybridParams:
         blind). Unknown languages on either side count as the same language.
     depth: candidates taken from each ranking before fusion (grown when grouping needs more).
     dense_margin: dense match set = filtered passages scoring >= best - dense_margin.
+
+    Defaults measured on XQuAD (240 paragraphs, 1,190 questions, 4-bit multilingual-e5-small),
+    nDCG@10 for en->en / es->es / es->en / en->es:
+    dense 0.970 / 0.958 / 0.937 / 0.943; bm25 0.960 / 0.952 / 0.638 / 0.637;
+    hybrid w=0.3 x=0.5: 0.985 / 0.976 / 0.947 / 0.951 (x in 0.4-0.6 within 0.001;
+    x=0: cross-lingual equals dense; x=1: 0.938 / 0.943; w=0.5 x=1: 0.883 / 0.884).
+    On e5 (scores compressed in ~0.7-0.9), the best relevant passage of the seeds dev
+    queries is within 0.013 of the best score; a margin of 0.05 keeps ~1/4 of the passages.
     """
 
     lexical_weight: float = 0.3
-    cross_lang_lexical: float = 0.0
+    cross_lang_lexical: float = 0.5
     depth: int = 100
     dense_margin: float = 0.05
 
