@@ -43,7 +43,8 @@ def bench_txtai(
     from indexer.search import SearchIndex
 
     try:
-        import txtai
+        from importlib.metadata import version
+
         from txtai import Embeddings
     except ImportError:
         return {"skipped": "txtai is not installed (pip install txtai)"}
@@ -52,7 +53,7 @@ def bench_txtai(
     passages = [(p.id, p.text) for d in docs for p in d.passages]
     doc_of = {p.id: d.id for d in docs for p in d.passages}
     path = model_dir(settings)
-    out: dict[str, Any] = {"txtai_version": txtai.__version__, "model_path": str(path), "passages": len(passages)}
+    out: dict[str, Any] = {"txtai_version": version("txtai"), "model_path": str(path), "passages": len(passages)}
 
     emb = Embeddings(
         path=str(path), method="sentence-transformers", backend="faiss", content=True,

@@ -8,6 +8,7 @@ import cProfile
 import functools
 import html
 import json
+import os
 import pstats
 import re
 import time
@@ -150,7 +151,7 @@ def _faiss_thread_costs(idx: Any, embedder: Any, queries: list[str]) -> dict[str
     qv = embedder.embed_queries(queries)
     out: dict[str, list[float]] = {}
     before = faiss.omp_get_max_threads()
-    for n in (before, 1):
+    for n in (max(os.cpu_count() or 1, 2), 1):
         faiss.omp_set_num_threads(n)
         key = f"vector_search_{n}_thread{'s' if n > 1 else ''}"
         out[key] = []
