@@ -257,21 +257,27 @@ class SearchIndex:
     def _rank(
         self, st: _State, query: str, mode: str, allowed: np.ndarray | None, depth: int,
         qv: np.ndarray | None, bm25_all: np.ndarray | None, qlang: str,
+        dense_all: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) best first, at most `depth` long (fused for hybrid)."""
         if mode == "bm25":
             scores, rows = st.lexical.search(query, depth, allowed) if bm25_all is None else top_positive(bm25_all, depth, allowed)
             return rows, scores
-        ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed)
-        keep = dr[0] >= 0
-        d_rows, d_scores = dr[0][keep], ds[0][keep]
+        if dense_all is not None and st.vectors.name in EXACT_BACKENDS:
+            # exact backend: the full score vector is already computed (for the match
+            # set), so rank from it rather than scanning every vector a second time
+            d_rows, d_scores = _top_dense(dense_all, depth, allowed)
+        else:
+            ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed)
+            keep = dr[0] >= 0
+            d_rows, d_scores = dr[0][keep], ds[0][keep]
         if mode == "dense":
             return d_rows, d_scores
         b_scores, b_rows = top_positive(bm25_all, depth, allowed)
         cand = np.union1d(d_rows, b_rows)
         if len(cand) == 0:
             return cand, np.zeros(0, np.float32)
-        dense_c = st.vectors.vectors(cand) @ qv
+        dense_c = dense_all[cand] if dense_all is not None else st.vectors.vectors(cand) @ qv
         lex_c = bm25_all[cand]
         factor: np.ndarray | float = 1.0
         if qlang != "und" and self.hybrid.cross_lang_lexical != 1.0:
@@ -325,7 +331,9 @@ class SearchIndex:
         need = offset + k
         depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
         while True:
-            rows, scores = self._rank(st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang)
+            rows, scores = self._rank(
+                st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang, dense_all
+            )
             if not group:
                 enough = len(rows) >= need
             else:
@@ -550,6 +558,24 @@ class SearchIndex:
             "matrix": counts.tolist(),
             "matched_documents": int(len(docs)),
         }
+
+
+#: Backends whose search is an exact scan, which `scores_all` already did.
+EXACT_BACKENDS = frozenset({"flat", "numpy"})
+
+
+def _top_dense(scores: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k (rows, scores) of a full dense score vector among allowed rows (absent rows
+    hold -inf and are dropped)."""
+    rows = np.arange(len(scores)) if allowed is None else allowed
+    sub = scores[rows]
+    if len(rows) > k:
+        part = np.argpartition(-sub, k - 1)[:k]
+        rows, sub = rows[part], sub[part]
+    order = np.lexsort((rows, -sub))
+    rows, sub = rows[order], sub[order]
+    keep = np.isfinite(sub)
+    return rows[keep], sub[keep]
 
 
 def _read_manifest(version: Path, index_dir: Path) -> dict[str, Any]:
