@@ -538,11 +538,18 @@ class SearchIndex:
             ctry = (ctry.astype(np.int32) @ reg.astype(np.int32)) > 0
         counts = obj.astype(np.int32).T @ ctry.astype(np.int32)  # (23, columns)
         labels = _objective_labels()
+        ids = np.array([store.documents[int(d)].id for d in docs], dtype=object)
         rows = [
             {
                 "objective": n,
                 "label": labels.get(n, f"Objective {n}"),
                 "counts": {c: int(counts[n - 1, j]) for j, c in enumerate(columns)},
+                # which documents fill each non-empty cell (so a cell can be checked or listed)
+                "doc_ids": {
+                    c: sorted(ids[obj[:, n - 1] & ctry[:, j]].tolist())
+                    for j, c in enumerate(columns)
+                    if counts[n - 1, j]
+                },
                 "documents": int(obj[:, n - 1].sum()),
             }
             for n in range(1, 24)

@@ -126,6 +126,11 @@ def test_gapmap_all_objectives_and_zero_cells(synth_index, synth_docs):
     assert total == len(synth_docs)  # one objective and one country per document
     d0 = synth_docs[0]  # objective 1, PE
     assert g["rows"][0]["counts"]["PE"] >= 1
+    assert d0.id in g["rows"][0]["doc_ids"]["PE"]
+    for r in g["rows"]:  # the ids of a cell are exactly as many as its count; empty cells have none
+        assert {c: len(ids) for c, ids in r["doc_ids"].items()} == {
+            c: n for c, n in r["counts"].items() if n
+        }
     assert any(v == 0 for r in g["rows"] for v in r["counts"].values())
     assert d0.countries.explicit == ("PE",)
     reg = ix.gapmap(by_region=True)
