@@ -124,7 +124,7 @@ def to_markdown(bench: dict[str, Any]) -> str:
         for name, s in (prof.get("stages") or {}).items():
             lines.append(f"| {name} | {_f(s.get('p50_ms'), 2)} | {_f(s.get('p95_ms'), 2)} |")
         if prof.get("top_functions"):
-            lines += ["", "Profile of `SearchIndex.search` without the query embedding (pyinstrument, share of time):", ""]
+            lines += ["", "cProfile of `SearchIndex.search` with the query embedding cached (share of cumulative time; cProfile inflates many small Python calls, so read shares next to the unprofiled stage times above):", ""]
             for row in prof["top_functions"][:12]:
                 lines.append(f"- {row['function']}: {_f(100 * row['share'], 0)}%")
         if prof.get("notes"):
@@ -194,6 +194,39 @@ def to_markdown(bench: dict[str, Any]) -> str:
                 f"document overlap: {_f(peer.get('document_overlap_dense'), 3)}. {peer.get('note', '')}",
                 "",
             ]
+    readings = derived_readings(bench)
+    if readings:
+        lines += ["## Readings (computed from the figures above)", ""] + [f"- {n}" for n in readings] + [""]
     if bench.get("notes"):
         lines += ["## Notes", ""] + [f"- {n}" for n in bench["notes"]] + [""]
     return "\n".join(lines)
+
+
+def derived_readings(bench: dict[str, Any]) -> list[str]:
+    """Plain statements computed from the figures: where API time goes, queueing, scale."""
+    out: list[str] = []
+    api = bench.get("api") or {}
+    seq = (api.get("unfiltered_sequential") or {}).get("server_timing_ms") or {}
+    if seq.get("embed") and seq.get("total"):
+        e, t = seq["embed"]["p50"], seq["total"]["p50"]
+        out.append(
+            f"One client at a time: the query embedding takes {e:.1f} of the facade's {t:.1f} ms (p50), "
+            f"{100 * e / t:.0f}%; the rest of the search {t - e:.1f} ms."
+        )
+    conc = (api.get("unfiltered") or {}).get("server_timing_ms") or {}
+    if conc.get("request") and conc.get("total"):
+        r, t = conc["request"]["p50"], conc["total"]["p50"]
+        out.append(
+            f"With {api.get('concurrency')} concurrent clients a request spends {r:.1f} ms (p50) in the route but "
+            f"{t:.1f} ms in the search itself: {r - t:.1f} ms waiting for the index, whose calls are serialised."
+        )
+    for n, e in (bench.get("scale") or {}).items():
+        ann, flat = e.get("ann") or {}, e.get("flat") or {}
+        if ann and flat:
+            out.append(
+                f"{int(n):,} passages: exact flat p50 {flat.get('p50_ms')} ms, {ann.get('backend')} p50 {ann.get('p50_ms')} ms "
+                f"(recall@10 {ann.get('recall@10')}); building the allowed rows from metadata takes "
+                f"{(ann.get('filtered_1pct') or {}).get('filter_ms_p50')} ms per filtered query; the exact score "
+                f"vector over all rows (the facade's match set) {ann.get('scores_all_p50_ms')} ms."
+            )
+    return out
