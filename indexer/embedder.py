@@ -145,6 +145,9 @@ class Embedder:
         self.cache = EmbeddingCache(Path(cache_dir) / CACHE_FILE) if cache_dir is not None else None
         self._query_lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lru_lock = threading.Lock()
+        # One forward pass at a time: torch's thread setting is process-wide, and callers
+        # (the API's worker threads) may embed concurrently while searches run in parallel.
+        self._model_lock = threading.Lock()
         self.encoded = 0  # texts actually run through the model (cache misses)
         self.load_seconds = 0.0
         #: torch threads for a single-text forward pass (batches use configure_torch_threads()).
@@ -157,6 +160,10 @@ class Embedder:
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         """One forward pass over already-prefixed texts -> normalised float32 rows."""
+        with self._model_lock:
+            return self._encode_batch_locked(texts)
+
+    def _encode_batch_locked(self, texts: list[str]) -> np.ndarray:
         import torch
 
         model = self.model

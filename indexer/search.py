@@ -216,6 +216,12 @@ class SearchIndex:
         if not isinstance(query, str):
             raise SearchError("query", "must be text")
         query = query.strip()
+        try:
+            query.encode("utf-8")
+        except UnicodeEncodeError:
+            raise SearchError(
+                "query", "holds characters that are not valid Unicode text (lone surrogates); send UTF-8 text"
+            ) from None
         if required and not query:
             raise SearchError("query", "is empty; type some words to search for")
         if len(query) > self.settings.max_query_chars:

@@ -10,7 +10,6 @@ pays for a reload.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +23,9 @@ def _now() -> str:
 
 
 class IndexHolder:
-    """Owns the open `SearchIndex` and serialises calls into it (the encoder is not
-    guaranteed thread-safe, and searches on this corpus take milliseconds)."""
+    """Owns the open `SearchIndex`. Calls run concurrently: a search reads an immutable
+    index state, and the embedder serialises its own forward passes, so a slow query
+    embedding does not queue the other requests' searches behind it."""
 
     def __init__(
         self,
@@ -41,7 +41,6 @@ class IndexHolder:
         self.reloads = 0
         self.loaded_at = ""
         self._index: Any = None  # indexer.search.SearchIndex
-        self._lock = threading.Lock()
         self._last_check = 0.0
 
     def load(self) -> None:
@@ -62,10 +61,8 @@ class IndexHolder:
         return self._index
 
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Call a method of the index (one call at a time)."""
-        index = self.index
-        with self._lock:
-            return getattr(index, method)(*args, **kwargs)
+        """Call a method of the index."""
+        return getattr(self.index, method)(*args, **kwargs)
 
     def maybe_reload(self, force: bool = False) -> bool:
         """Pick up a rebuilt index if the directory was switched; at most one check per
