@@ -206,6 +206,23 @@ _DATE_LINE = re.compile(
 )
 
 
+#: Metadata fields whose values people search for (places, organisations, captions, SDG
+#: targets): besides becoming metadata they are kept as text in a final "Details" passage.
+_DETAIL_LABELS = re.compile(
+    r"^(?:local|media|regions?|regiones|sub ?-?regions?|subregiones|geographic scope|"
+    r"alcance geografico|country|countries|pais|paises|pais\(es\)|ods|sdgs?|"
+    r"sustainable development goals(?: \(sdgs\))?|objetivos de desarrollo sostenible|"
+    r"organi[sz]ations?|organizaciones|collaborators|colaboradores|main implement\w*(?: organi[sz]ations?)?|"
+    r"main implementing organization\(s\)|implementing (?:partners|organi[sz]ations?)|"
+    r"partner/donor organi[sz]ations|partners|partner organi[sz]ations|donors?|donantes?|socios|"
+    r"socios implementadores|organizacion implementadora|stakeholders)$"
+)
+
+
+def _is_detail_label(label: str) -> bool:
+    return bool(_DETAIL_LABELS.match(normalize_label(label)))
+
+
 def _is_field_line(para: str) -> bool:
     m = _FIELD.match(para) if "\n" not in para else None
     return bool(m and _is_field_label(m.group(1)))
@@ -224,6 +241,7 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
     known_kind = "other"  # kind that generic headings inherit
     meta_label: str | None = None  # collecting values of a metadata field
     seen_content = False
+    details: dict[str, dict[str, None]] = {}  # searchable field label -> its values, in order, once
 
     raw_paras = _split_paragraphs(text.replace("\r\n", "\n").replace("\r", "\n"))
     items: list[tuple[list[str], str]] = []
@@ -255,6 +273,8 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
             label, value = m.group(1).strip(), m.group(2).strip()
             if value:
                 st.fields.append((label, value))
+                if is_meta_label(label) and _is_detail_label(label):
+                    details.setdefault(label, {}).setdefault(clean_inline(value))
             if is_meta_label(label):
                 meta_label = None if value else label
                 continue
@@ -268,6 +288,8 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
                     v = clean_inline(_BULLET.sub("", v.strip()))
                     if v:
                         st.fields.append((meta_label, v))
+                        if _is_detail_label(meta_label):
+                            details.setdefault(meta_label, {}).setdefault(v)
                 if re.match(r"^(?:date|fecha)", normalize_label(meta_label)):
                     meta_label = None  # a date field holds one value
                 continue
@@ -324,6 +346,9 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
             current.paragraphs.append(para)
         seen_content = True
 
+    if details:
+        lines = [f"{label}: {'; '.join(values)}" for label, values in details.items()]
+        st.sections.append(Section(label="Details", kind="other", paragraphs=["\n".join(lines)]))
     st.sections = [s for s in st.sections if s.paragraphs]
     if detect_title and not st.title and st.masthead:
         st.title, st.title_source = st.masthead, "heading"

@@ -139,3 +139,17 @@ def test_deterministic(seeds_dir, seeds_report):
 
     again = load_corpus(seeds_dir)
     assert [d.to_dict() for d in again.documents] == [d.to_dict() for d in seeds_report.documents]
+
+
+def test_searchable_field_values_are_kept_as_a_details_passage(seed_docs):
+    """Places, partners, captions and SDG targets stay searchable, not only metadata."""
+    details = {
+        num: [p.text for p in d.passages if p.section == "Details"] for num, d in seed_docs.items()
+    }
+    d001 = details["001"]
+    assert len(d001) == 1  # the page is in the file twice; its fields are kept once
+    assert "Sucumbíos, Imbabura, Carchi y Esmeraldas" in d001[0]
+    assert "UN Women" in d001[0]
+    assert "ODS 5.5" in details["003"][0]
+    # objective numbers and dates are metadata only
+    assert not any("GCM Objectives" in t or "Dates" in t for ts in details.values() for t in ts)
