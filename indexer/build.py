@@ -2,7 +2,7 @@
 
 Layout. `INDEX_DIR` is a symbolic link to a versioned directory beside it:
 
-    INDEX_DIR -> .INDEX_DIR.versions/v20261122T105400-ab12cd/
+    INDEX_DIR -> .INDEX_DIR.versions/v20261122T105400123456-ab12cd/
         manifest.json      written last: model, dim, counts, settings, library versions
         store/             documents.jsonl, rows.json, row_doc.npy (indexer.store)
         vectors/           the vector backend (indexer.backends)
@@ -227,7 +227,7 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
     for r in np.flatnonzero(~have):
         todo.setdefault(store.hashes[r], []).append(int(r))
     if todo:
-        texts = [store.passages[rows[0]].text for rows in todo.values()]
+        texts = [store.embed_texts[rows[0]] for rows in todo.values()]
         embedded_vecs = np.asarray(embedder.embed_passages(texts, progress=progress), dtype=np.float32)
         if embedded_vecs.shape != (len(texts), dim):
             raise ValueError(f"the embedder returned shape {embedded_vecs.shape}, expected {(len(texts), dim)}")
@@ -241,7 +241,7 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
 
     versions = _versions_dir(index_dir)
     versions.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")  # names sort in build order
     version = versions / f"v{stamp}-{uuid.uuid4().hex[:6]}"
     tmp = versions / f".tmp-{version.name}"
     tmp.mkdir()
@@ -309,7 +309,9 @@ def _clean_versions(index_dir: Path, keep: Path, n_keep: int = 2) -> None:
         key=lambda p: p.name,
         reverse=True,
     )
-    keepers = {keep.resolve()} | {p.resolve() for p in done[:n_keep]}
+    keep = keep.resolve()
+    others = [p.resolve() for p in done if p.resolve() != keep]
+    keepers = {keep, *others[: n_keep - 1]}
     for p in versions.iterdir():
         if p.resolve() not in keepers:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)

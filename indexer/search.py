@@ -97,9 +97,12 @@ def fuse_wsum(
     dense: np.ndarray, lexical: np.ndarray, weight: float, lexical_factor: np.ndarray | float = 1.0
 ) -> np.ndarray:
     """Weighted CombSUM of min-max normalised scores over one candidate set (aligned
-    arrays): (1 - w) * norm(dense) + w * factor * norm(lexical). Equals ranx's
-    fuse(method="wsum", norm="min-max") when both runs hold the same candidates."""
-    return (1.0 - weight) * _minmax(dense) + weight * np.asarray(lexical_factor) * _minmax(lexical)
+    arrays): (1 - w * factor) * norm(dense) + w * factor * norm(lexical), so the weight
+    a damped lexical score loses goes back to the dense score (each passage's weights
+    still sum to 1). With factor 1 it equals ranx's fuse(method="wsum", norm="min-max")
+    when both runs hold the same candidates."""
+    lw = weight * np.asarray(lexical_factor, dtype=np.float64)
+    return (1.0 - lw) * _minmax(dense) + lw * _minmax(lexical)
 
 
 _ES_HINTS = frozenset("que de la el los las del por para con una como cual cuales donde hay esta este estos sus qué cuál cómo dónde".split())

@@ -148,3 +148,31 @@ def test_other_backends_build_and_search(tmp_path, backend):
 
     r = ix.search("remittances", parse_filters(country="MX"), k=3)
     assert len(r.hits) == 3 and all("MX" in h.countries for h in r.hits)
+
+
+def test_passages_are_embedded_with_their_title_and_a_new_title_re_embeds(tmp_path):
+    from dataclasses import replace
+
+    from indexer.store import embedding_text
+
+    class Recording(FakeEncoder):
+        def __init__(self):
+            super().__init__()
+            self.texts: list[str] = []
+
+        def embed_passages(self, texts, progress=False):
+            self.texts.extend(texts)
+            return super().embed_passages(texts, progress)
+
+    doc = replace(make_doc(1, ["The evaluation cost USD 49,000."]), title="Child trafficking in Peru")
+    enc = Recording()
+    build_index_from_documents([doc], tmp_path / "index", embedder=enc)
+    assert enc.texts == ["Child trafficking in Peru\nThe evaluation cost USD 49,000."]
+    # the title is context for the model only: BM25 and the stored passage are the text alone
+    ix = SearchIndex.open(tmp_path / "index", enc)
+    assert ix.document(doc.id).passages[0].text == "The evaluation cost USD 49,000."
+    # same passage, new title: embedded again (the reuse key is what the model saw)
+    r = build_index_from_documents([replace(doc, title="Trafficking of children, Peru")], tmp_path / "index", embedder=enc)
+    assert r.embedded == 1 and r.reused == 0
+    # a passage that already starts with the title is not given it twice
+    assert embedding_text("Summary", "Summary of the project") == "Summary of the project"

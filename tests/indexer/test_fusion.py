@@ -39,3 +39,13 @@ def test_detect_query_lang():
     assert detect_query_lang("What practices fight trafficking in Peru?") == "en"
     assert detect_query_lang("Perú") == "es"
     assert detect_query_lang("remittances") == "und"
+
+
+def test_damped_lexical_weight_goes_back_to_dense():
+    """A passage in the other language keeps weights that sum to 1: with the lexical part
+    damped to 0 it is ranked by its full dense score, not by (1 - w) of it."""
+    dense = np.array([0.9, 0.6, 0.8])
+    lexical = np.array([10.0, 0.0, 10.0])
+    fused = fuse_wsum(dense, lexical, 0.3, lexical_factor=np.array([1.0, 1.0, 0.0]))
+    # row 0: 0.7 * 1.0 + 0.3 * 1.0; row 2 (damped): 1.0 * norm(0.8) = 2/3; row 1: 0
+    np.testing.assert_allclose(fused, [1.0, 0.0, 2 / 3])
