@@ -183,4 +183,7 @@ class MetadataStore:
         rows = json.loads((d / "rows.json").read_text(encoding="utf-8"))
         if rows["passage_ids"] != store.passage_ids:
             raise ValueError(f"index store at {d} is inconsistent: rows.json does not match documents.jsonl")
+        # The reuse keys are what the vectors were computed from when this index was built;
+        # recomputing them here would let a newer embedding text reuse stale vectors.
+        store.hashes = list(rows["hashes"])
         return store

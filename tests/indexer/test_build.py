@@ -176,3 +176,16 @@ def test_passages_are_embedded_with_their_title_and_a_new_title_re_embeds(tmp_pa
     assert r.embedded == 1 and r.reused == 0
     # a passage that already starts with the title is not given it twice
     assert embedding_text("Summary", "Summary of the project") == "Summary of the project"
+
+
+def test_reuse_keys_are_read_back_as_saved_not_recomputed(tmp_path, monkeypatch):
+    """An index built when the embedded text was different must not lend its vectors to
+    the new text: the saved keys, not keys recomputed on load, decide reuse."""
+    from indexer import store as store_mod
+
+    docs = synthetic_documents(2)
+    enc = FakeEncoder()
+    build_index_from_documents(docs, tmp_path / "index", embedder=enc)
+    monkeypatch.setattr(store_mod, "embedding_text", lambda title, text: f"[v2] {text}")
+    r = build_index_from_documents(docs, tmp_path / "index", embedder=enc)
+    assert r.reused == 0 and r.embedded == r.passages
