@@ -145,9 +145,9 @@ class Embedder:
         self.cache = EmbeddingCache(Path(cache_dir) / CACHE_FILE) if cache_dir is not None else None
         self._query_lru: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lru_lock = threading.Lock()
-        # One forward pass at a time: torch's thread setting is process-wide, and callers
-        # (the API's worker threads) may embed concurrently while searches run in parallel.
+        # torch's thread setting is process-wide: switching it happens under this lock.
         self._model_lock = threading.Lock()
+        self._tok_lock = threading.Lock()
         self.encoded = 0  # texts actually run through the model (cache misses)
         self.load_seconds = 0.0
         #: torch threads for a single-text forward pass (batches use configure_torch_threads()).
@@ -159,31 +159,42 @@ class Embedder:
     # ---------------------------------------------------------------- model calls
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        """One forward pass over already-prefixed texts -> normalised float32 rows."""
-        with self._model_lock:
-            return self._encode_batch_locked(texts)
+        """One forward pass over already-prefixed texts -> normalised float32 rows.
 
-    def _encode_batch_locked(self, texts: list[str]) -> np.ndarray:
+        The tokenizer is never used by two threads at once (a shared fast tokenizer can
+        fail with "Already borrowed"). A single text in a process already running at the
+        single-query thread count (the API server) needs no thread switch, so forward
+        passes of concurrent requests run in parallel on different cores; anything that
+        switches torch's process-wide thread count runs under the model lock."""
         import torch
 
         model = self.model
-        features = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
-        threads = torch.get_num_threads()
-        # One text is latency-bound: a single thread avoids OpenMP spin-waits, which cost
-        # 10x on a busy 2-core machine (measured: ~125 ms vs ~1.1 s per query under load).
-        single = len(texts) == 1 and threads != self.query_threads
-        if single:
-            torch.set_num_threads(self.query_threads)
-        try:
-            with torch.inference_mode():
-                out = model(features)["sentence_embedding"]
-        finally:
+        with self._tok_lock:
+            features = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
+        if len(texts) == 1 and torch.get_num_threads() == self.query_threads:
+            return self._forward(features, len(texts))
+        with self._model_lock:
+            threads = torch.get_num_threads()
+            # One text is latency-bound: a single thread avoids OpenMP spin-waits, which cost
+            # 10x on a busy 2-core machine (measured: ~125 ms vs ~1.1 s per query under load).
+            single = len(texts) == 1 and threads != self.query_threads
             if single:
-                torch.set_num_threads(threads)
+                torch.set_num_threads(self.query_threads)
+            try:
+                return self._forward(features, len(texts))
+            finally:
+                if single:
+                    torch.set_num_threads(threads)
+
+    def _forward(self, features: dict, n: int) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():
+            out = self.model(features)["sentence_embedding"]
         vecs = out.float().cpu().numpy()
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         np.maximum(norms, 1e-12, out=norms)
-        self.encoded += len(texts)
+        self.encoded += n
         return (vecs / norms).astype(np.float32, copy=False)
 
     def _encode(self, texts: list[str], progress: bool = False) -> np.ndarray:

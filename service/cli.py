@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     import logging
+    import os
 
     import uvicorn
 
@@ -33,6 +34,11 @@ def serve(args: argparse.Namespace) -> int:
     from service.main import create_app
 
     read_manifest(args.index)  # no index there: say how to build one, before starting anything
+    # The server embeds one query per request: at the single-query torch thread count the
+    # forward passes of concurrent requests run in parallel, one per core (indexer.embedder).
+    os.environ.setdefault(
+        "PRACTICE_SEARCH_TORCH_THREADS", os.environ.get("PRACTICE_SEARCH_QUERY_THREADS", "1")
+    )
     logging.basicConfig(
         level=args.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s"
     )

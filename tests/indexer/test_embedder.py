@@ -196,3 +196,40 @@ def test_prompts_only_from_config_or_for_e5() -> None:
     assert _model_prompts(plain, "intfloat/multilingual-e5-base") == E5_PROMPTS
     custom = types.SimpleNamespace(prompts={"query": "Q: ", "document": ""})
     assert _model_prompts(custom, "some/model") == {"query": "Q: "}
+
+
+@pytest.mark.slow
+def test_concurrent_single_queries_match_sequential_ones(real_embedder):
+    """The API embeds queries from several worker threads at once: at the single-query
+    thread count they run without the model lock; results must not change and the shared
+    tokenizer must not fail."""
+    import threading
+
+    import torch
+
+    emb = real_embedder
+    queries = [f"¿Qué apoyo reciben las víctimas de trata número {i}?" for i in range(24)]
+    expected = {q: emb.embed_queries([q])[0] for q in queries}
+    emb._query_lru.clear()
+    before = torch.get_num_threads()
+    torch.set_num_threads(emb.query_threads)
+    got, errors = {}, []
+
+    def work(chunk):
+        try:
+            for q in chunk:
+                got[q] = emb.embed_queries([q])[0]
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(repr(exc))
+
+    try:
+        threads = [threading.Thread(target=work, args=(queries[i::4],)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        torch.set_num_threads(before)
+    assert errors == []
+    for q in queries:
+        np.testing.assert_allclose(got[q], expected[q], atol=1e-5)

@@ -1,5 +1,6 @@
-"""docs/api-example.md stays true: each example request still answers with the
-documented status and the same shape (keys, nesting) as the abridged response."""
+"""docs/api-example.md and the README's example stay true: each example request still
+answers with the documented status and the same shape (keys, nesting) as the abridged
+response."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ import pytest
 
 from tests.conftest import REPO
 
-DOC = REPO / "docs" / "api-example.md"
+DOCS = (REPO / "docs" / "api-example.md", REPO / "README.md")
 # A ```http block (request line, optional JSON body) followed by a ```json block (the response).
 EXAMPLE = re.compile(r"```http\n(?P<request>.*?)```.*?```json\n(?P<response>.*?)```", re.S)
 
 
 def examples() -> list[tuple[str, str, str | None, int, Any]]:
     out = []
-    for m in EXAMPLE.finditer(DOC.read_text(encoding="utf-8")):
+    text = "\n".join(doc.read_text(encoding="utf-8") for doc in DOCS)
+    for m in EXAMPLE.finditer(text):
         lines = m.group("request").strip().splitlines()
         method, target = lines[0].split()[:2]
         status = re.search(r"^HTTP/1\.1 (\d{3})", m.group("request"), re.M)
