@@ -218,7 +218,8 @@ def derived_readings(bench: dict[str, Any]) -> list[str]:
         r, t = conc["request"]["p50"], conc["total"]["p50"]
         out.append(
             f"With {api.get('concurrency')} concurrent clients a request spends {r:.1f} ms (p50) in the route but "
-            f"{t:.1f} ms in the search itself: {r - t:.1f} ms waiting for the index, whose calls are serialised."
+            f"{t:.1f} ms in the search itself ({r - t:.1f} ms outside it); of the search, the query embedding "
+            f"takes {(conc.get('embed') or {}).get('p50', 0.0):.1f} ms: concurrent forward passes share 2 cores."
         )
     for n, e in (bench.get("scale") or {}).items():
         ann, flat = e.get("ann") or {}, e.get("flat") or {}
