@@ -227,7 +227,7 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
     for r in np.flatnonzero(~have):
         todo.setdefault(store.hashes[r], []).append(int(r))
     if todo:
-        texts = [store.embed_texts[rows[0]] for rows in todo.values()]
+        texts = [store.embed_text(rows[0]) for rows in todo.values()]
         embedded_vecs = np.asarray(embedder.embed_passages(texts, progress=progress), dtype=np.float32)
         if embedded_vecs.shape != (len(texts), dim):
             raise ValueError(f"the embedder returned shape {embedded_vecs.shape}, expected {(len(texts), dim)}")

@@ -38,7 +38,9 @@ def embedding_text(title: str, text: str) -> str:
 class MetadataStore:
     """Documents and passage rows, with the columns that filters read."""
 
-    def __init__(self, documents: Sequence[Document]):
+    def __init__(self, documents: Sequence[Document], hashes: Sequence[str] | None = None):
+        """`hashes`: the saved reuse keys of a loaded index (computed from the texts when
+        None, as for a new build)."""
         self.documents: list[Document] = list(documents)
         self.doc_index: dict[str, int] = {}
         for i, d in enumerate(self.documents):
@@ -49,10 +51,10 @@ class MetadataStore:
         self.passages: list[Passage] = passages
         self.passage_ids: list[str] = [p.id for p in passages]
         self.row_of: dict[str, int] = {pid: r for r, pid in enumerate(self.passage_ids)}
-        titles = {d.id: d.title for d in self.documents}
-        #: the texts the model embeds, and their hashes (the key for reusing vectors at re-index)
-        self.embed_texts: list[str] = [embedding_text(titles.get(p.doc_id, ""), p.text) for p in passages]
-        self.hashes: list[str] = [text_hash(t) for t in self.embed_texts]
+        #: hashes of the texts the model embeds: the key for reusing vectors at re-index
+        self.hashes: list[str] = (
+            [text_hash(self.embed_text(r)) for r in range(len(passages))] if hashes is None else list(hashes)
+        )
         n_docs, n_rows = len(self.documents), len(passages)
         self.row_doc = np.fromiter(
             (self.doc_index[p.doc_id] if p.doc_id in self.doc_index else -1 for p in passages),
@@ -150,6 +152,11 @@ class MetadataStore:
         return np.flatnonzero(self.row_mask(f))
 
     # -- access --------------------------------------------------------------------
+    def embed_text(self, row: int) -> str:
+        """The text the model embeds for a passage row (its document's title, then the passage)."""
+        p = self.passages[row]
+        return embedding_text(self.documents[self.doc_index[p.doc_id]].title, p.text)
+
     def document(self, doc_id: str) -> Document | None:
         i = self.doc_index.get(doc_id)
         return None if i is None else self.documents[i]
@@ -179,11 +186,10 @@ class MetadataStore:
             for line in fh:
                 if line.strip():
                     docs.append(Document.from_dict(json.loads(line)))
-        store = cls(docs)
         rows = json.loads((d / "rows.json").read_text(encoding="utf-8"))
-        if rows["passage_ids"] != store.passage_ids:
-            raise ValueError(f"index store at {d} is inconsistent: rows.json does not match documents.jsonl")
         # The reuse keys are what the vectors were computed from when this index was built;
         # recomputing them here would let a newer embedding text reuse stale vectors.
-        store.hashes = list(rows["hashes"])
+        store = cls(docs, hashes=rows["hashes"])
+        if rows["passage_ids"] != store.passage_ids or len(rows["hashes"]) != store.n_rows:
+            raise ValueError(f"index store at {d} is inconsistent: rows.json does not match documents.jsonl")
         return store
