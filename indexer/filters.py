@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from corpus.countries import country_name, resolve_country
 from corpus.types import OBJECTIVE_SOURCES, SECTION_KINDS
 from indexer.types import DEFAULT_OBJECTIVE_SOURCES, Filters, SearchError
 
@@ -35,20 +36,9 @@ def _listify(value: Values) -> list[Any]:
     return out
 
 
-def _resolve_country(text: str) -> str:
+def country_display_name(code: str) -> str:
+    """English name of a country code for display; the code itself if it has none."""
     try:
-        from corpus.countries import resolve_country
-    except ImportError:  # pragma: no cover - corpus.countries not there yet
-        if re.fullmatch(r"[A-Za-z]{2}", text):
-            return text.upper()
-        raise ValueError(f"unknown country {text!r}") from None
-    return resolve_country(text)
-
-
-def _country_name(code: str) -> str:
-    try:
-        from corpus.countries import country_name
-
         return country_name(code, "en")
     except Exception:  # noqa: BLE001 - a name is a nicety; the code is what filters
         return code
@@ -85,7 +75,7 @@ def parse_filters(
     countries: list[str] = []
     for c in _listify(country):
         try:
-            code = _resolve_country(str(c))
+            code = resolve_country(str(c))
         except (ValueError, KeyError, LookupError) as exc:
             msg = str(exc).strip("'\"") or f"unknown country {c!r}"
             if "ISO" not in msg:
@@ -157,7 +147,7 @@ def describe_filters(f: Filters | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if f.countries:
         out["country"] = list(f.countries)
-        out["country_name"] = [_country_name(c) for c in f.countries]
+        out["country_name"] = [country_display_name(c) for c in f.countries]
     if f.objectives:
         out["objective"] = list(f.objectives)
         out["objective_sources"] = list(f.objective_sources)

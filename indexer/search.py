@@ -38,10 +38,11 @@ from typing import Any
 
 import numpy as np
 
+from corpus.objectives import objective_label
 from corpus.types import Document
 from indexer.backends import VectorBackend
 from indexer.build import MANIFEST, get_embedder, resolve_index_dir
-from indexer.filters import describe_filters
+from indexer.filters import country_display_name, describe_filters
 from indexer.highlight import highlight, query_terms
 from indexer.lexical import LexicalIndex, top_positive, words
 from indexer.store import MetadataStore
@@ -536,7 +537,7 @@ class SearchIndex:
         obj = store.objective_matrix(objective_sources)[docs][:, 1:24]  # (d, 23)
         ctry = store.doc_country[docs][:, : len(store.countries)]  # (d, c)
         columns = list(store.countries)
-        names = [_country_name(c) for c in columns]
+        names = [country_display_name(c) for c in columns]
         if by_region:
             regions = [_country_region(c) for c in columns]
             columns = sorted(set(regions))
@@ -546,7 +547,7 @@ class SearchIndex:
                 reg[i, columns.index(r)] = True
             ctry = (ctry.astype(np.int32) @ reg.astype(np.int32)) > 0
         counts = obj.astype(np.int32).T @ ctry.astype(np.int32)  # (23, columns)
-        labels = _objective_labels()
+        labels = {n: objective_label(n, "en") for n in range(1, 24)}
         ids = np.array([store.documents[int(d)].id for d in docs], dtype=object)
         rows = [
             {
@@ -613,15 +614,6 @@ def _check_model(manifest: dict[str, Any], embedder, index_dir: Path) -> None:
         )
 
 
-def _country_name(code: str) -> str:
-    try:
-        from corpus.countries import country_name
-
-        return country_name(code, "en")
-    except Exception:  # noqa: BLE001 - names are a nicety
-        return code
-
-
 def _country_region(code: str) -> str:
     try:
         from corpus.countries import country_region
@@ -629,12 +621,3 @@ def _country_region(code: str) -> str:
         return country_region(code) or "Unknown"
     except Exception:  # noqa: BLE001
         return "Unknown"
-
-
-def _objective_labels() -> dict[int, str]:
-    try:
-        from corpus.objectives import objective_label
-
-        return {n: objective_label(n, "en") for n in range(1, 24)}
-    except Exception:  # noqa: BLE001
-        return {}
