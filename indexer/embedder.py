@@ -10,6 +10,7 @@ content-hash cache so an unchanged passage is never embedded twice.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import socket
 import sqlite3
@@ -31,6 +32,8 @@ CACHE_FILE = "embeddings.sqlite3"
 #: Below this many texts to embed, no progress bar is shown even when asked for.
 PROGRESS_MIN_TEXTS = 256
 QUERY_LRU_SIZE = 1024
+
+log = logging.getLogger("practice_search.embedder")
 
 
 class ModelUnavailableError(ValueError):
@@ -152,6 +155,14 @@ class Embedder:
         self.load_seconds = 0.0
         #: torch threads for a single-text forward pass (batches use configure_torch_threads()).
         self.query_threads = int(os.environ.get("PRACTICE_SEARCH_QUERY_THREADS", "1"))
+        #: Single queries run on ONNX Runtime once `prepare_queries()` found or made an
+        #: export of this model (indexer.onnx_query); until then, and for batches, on torch.
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._onnx: Any = None
+        self._onnx_tried = False
+        self._onnx_lock = threading.Lock()
+        self.query_runtime = "torch"
+        self.query_runtime_note = "not prepared yet"
 
     def __repr__(self) -> str:
         return f"Embedder({self.model_id!r}, dim={self.dim}, checksum={self.checksum[:12]!r})"
@@ -171,6 +182,11 @@ class Embedder:
         model = self.model
         with self._tok_lock:
             features = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
+        onnx = self._onnx if len(texts) == 1 else None
+        if onnx is not None:  # lock-free: concurrent sessions.run calls use one core each
+            vecs = onnx(features)
+            self.encoded += 1
+            return vecs
         if len(texts) == 1 and torch.get_num_threads() == self.query_threads:
             return self._forward(features, len(texts))
         with self._model_lock:
@@ -234,9 +250,32 @@ class Embedder:
 
     # ---------------------------------------------------------------- public API
 
+    def prepare_queries(self) -> str:
+        """Load (exporting once if needed) the ONNX Runtime query encoder; returns the
+        runtime single queries will use, "onnx" or "torch". Safe to call repeatedly; the
+        server calls it at start-up so that no request pays for it."""
+        if self._onnx_tried:
+            return self.query_runtime
+        with self._onnx_lock:
+            if self._onnx_tried:
+                return self.query_runtime
+            from indexer import onnx_query
+
+            cache = self._cache_dir or (Settings().cache_dir)
+            try:
+                self._onnx = onnx_query.load(self.model, cache, self.model_id, self.checksum, self.query_threads)
+                self.query_runtime, self.query_runtime_note = "onnx", str(self._onnx.path)
+            except onnx_query.OnnxUnavailable as exc:
+                self.query_runtime, self.query_runtime_note = "torch", str(exc)
+                log.info("single queries of %s run on torch: %s", self.model_id, exc)
+            self._onnx_tried = True
+        return self.query_runtime
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed search queries (the query prefix is added here); in-memory LRU cached."""
         texts = self._as_list(texts)
+        if not self._onnx_tried:
+            self.prepare_queries()
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         missing: list[int] = []
         with self._lru_lock:

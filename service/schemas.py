@@ -170,6 +170,9 @@ class HealthPublic(BaseModel):
     built_at: str | None = None
     loaded_at: str
     reloads: int = Field(description="How many times a rebuilt index was picked up since start-up.")
+    query_runtime: str | None = Field(
+        None, description="What single queries are embedded on: onnx (ONNX Runtime) or torch."
+    )
     stats: dict[str, Any] = Field(
         default_factory=dict, description="Everything the index reports about itself."
     )

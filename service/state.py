@@ -53,6 +53,11 @@ class IndexHolder:
         self.loaded_at = _now()
         self._last_check = time.monotonic()
         log.info("index loaded from %s", self.index_dir)
+        embedder = self._index.embedder
+        if hasattr(embedder, "prepare_queries"):  # the ONNX query encoder, before the first request
+            runtime = embedder.prepare_queries()
+            embedder.embed_queries(["warm-up"])
+            log.info("queries embed on %s (%s)", runtime, embedder.query_runtime_note)
 
     @property
     def index(self) -> Any:

@@ -17,6 +17,7 @@ router = APIRouter(prefix="/health", tags=["health"])
 )
 def health(search: SearchDep) -> Any:
     stats = search.call("stats")
+    embedder = search.index.embedder
     return {
         "index_loaded": True,
         "index_dir": str(search.index_dir),
@@ -27,5 +28,6 @@ def health(search: SearchDep) -> Any:
         "built_at": stats.get("built_at"),
         "loaded_at": search.loaded_at,
         "reloads": search.reloads,
+        "query_runtime": getattr(embedder, "query_runtime", None),
         "stats": stats,
     }

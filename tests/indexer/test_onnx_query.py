@@ -1,0 +1,159 @@
+"""The ONNX Runtime query path: same vectors as torch, verified exports, safe fallbacks.
+
+Most tests use a tiny randomly initialised BERT written to a temporary folder (exports in
+about a second); the last ones use the real default model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer import onnx_query
+from indexer.embedder import Embedder
+
+WORDS = (
+    "la de trata migrantes labour inclusion refugees protección consular frontera niñas x".split()
+)
+
+
+def _tiny_st(tmp_path, pooling: str = "mean", extra_dense: bool = False):
+    """A sentence-transformers model: 2-layer BERT (hidden 32) + pooling + normalise."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer import modules as models
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    d = tmp_path / "tiny-bert"
+    d.mkdir()
+    vocab = [
+        "[PAD]",
+        "[UNK]",
+        "[CLS]",
+        "[SEP]",
+        "[MASK]",
+        *WORDS,
+        *"abcdefghijklmnopqrstuvwxyz¿?.,",
+    ]
+    (d / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizerFast(vocab_file=str(d / "vocab.txt")).save_pretrained(str(d))
+    import torch
+
+    torch.manual_seed(0)
+    cfg = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    BertModel(cfg).save_pretrained(str(d))
+    mods = [models.Transformer(str(d), max_seq_length=60), models.Pooling(32, pooling_mode=pooling)]
+    if extra_dense:
+        mods.append(models.Dense(32, 16))
+    mods.append(models.Normalize())
+    return SentenceTransformer(modules=mods, device="cpu").eval()
+
+
+QUERIES = [
+    "trata de migrantes en la frontera",
+    "labour inclusion of refugees",
+    "x",
+    "protección consular niñas",
+]
+
+
+def _torch_only(st, tmp_path, monkeypatch) -> Embedder:
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "torch")
+    emb = Embedder(st, "tiny", "c0", cache_dir=tmp_path / "cache-torch")
+    assert emb.prepare_queries() == "torch"
+    return emb
+
+
+@pytest.mark.parametrize("pooling", ["mean", "cls"])
+def test_onnx_queries_match_torch(tmp_path, monkeypatch, pooling):
+    st = _tiny_st(tmp_path, pooling)
+    emb = Embedder(st, "tiny", "c0", cache_dir=tmp_path / "cache")
+    assert emb.prepare_queries() == "onnx", emb.query_runtime_note
+    got = np.vstack([emb.embed_queries([q]) for q in QUERIES])  # one at a time: the ONNX path
+    assert emb.encoded == len(QUERIES)
+    ref = _torch_only(st, tmp_path, monkeypatch).embed_queries(QUERIES)
+    cos = (got * ref).sum(axis=1)
+    assert cos.min() >= 0.9999, cos
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    record = onnx_query._read_record(onnx_query.export_dir(tmp_path / "cache", "tiny", "c0"))
+    assert record["pooling"] == pooling and record["min_cosine_vs_torch"] >= 0.9999
+    assert "token_type_ids" in record["inputs"]  # a BERT tokenizer's third input is exported too
+
+
+def test_export_leaves_the_torch_model_in_inference_mode(tmp_path):
+    st = _tiny_st(tmp_path)
+    before = onnx_query._torch_vectors(st, QUERIES)
+    Embedder(st, "tiny", "c0", cache_dir=tmp_path / "cache").prepare_queries()
+    assert not any(m.training for m in st.modules())  # no dropout in later passage batches
+    assert np.array_equal(onnx_query._torch_vectors(st, QUERIES), before)
+
+
+def test_export_is_reused_and_a_damaged_file_is_exported_again(tmp_path):
+    st = _tiny_st(tmp_path)
+    cache = tmp_path / "cache"
+    Embedder(st, "tiny", "c0", cache_dir=cache).prepare_queries()
+    model_file = onnx_query.export_dir(cache, "tiny", "c0") / onnx_query.MODEL_FILE
+    first = model_file.stat().st_mtime_ns
+    assert Embedder(st, "tiny", "c0", cache_dir=cache).prepare_queries() == "onnx"
+    assert model_file.stat().st_mtime_ns == first  # found, not exported again
+    model_file.write_bytes(b"not an onnx graph")
+    emb = Embedder(st, "tiny", "c0", cache_dir=cache)
+    assert emb.prepare_queries() == "onnx"
+    assert model_file.stat().st_size > 1000
+    # another checksum (another model) gets its own export
+    assert onnx_query.export_dir(cache, "tiny", "c1") != onnx_query.export_dir(cache, "tiny", "c0")
+
+
+def test_unsupported_pipeline_stays_on_torch(tmp_path):
+    st = _tiny_st(tmp_path, extra_dense=True)
+    emb = Embedder(st, "tiny-dense", "c0", cache_dir=tmp_path / "cache")
+    assert emb.prepare_queries() == "torch"
+    assert "pooling -> normalise" in emb.query_runtime_note
+    assert emb.embed_queries(["trata"]).shape == (1, 16)
+    assert not (tmp_path / "cache" / "onnx").exists() or not any(
+        (tmp_path / "cache" / "onnx").glob("*/model.onnx")
+    )
+
+
+def test_runtime_setting(tmp_path, monkeypatch):
+    st = _tiny_st(tmp_path)
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "torch")
+    emb = Embedder(st, "tiny", "c0", cache_dir=tmp_path / "cache")
+    assert emb.prepare_queries() == "torch"
+    assert "PRACTICE_SEARCH_QUERY_RUNTIME=torch" in emb.query_runtime_note
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "gpu-please")
+    with pytest.raises(ValueError, match="auto, onnx or torch"):
+        Embedder(st, "tiny", "c0", cache_dir=tmp_path / "cache").prepare_queries()
+
+
+def test_an_export_that_disagrees_with_torch_is_refused(tmp_path, monkeypatch):
+    st = _tiny_st(tmp_path)
+    real_pool = onnx_query._pool
+    monkeypatch.setattr(
+        onnx_query, "_pool", lambda h, m, p: real_pool(h[:, ::-1, :].copy(), m, "cls")
+    )
+    emb = Embedder(st, "tiny", "c0", cache_dir=tmp_path / "cache")
+    assert emb.prepare_queries() == "torch"
+    assert "disagrees with torch" in emb.query_runtime_note
+    assert not (
+        onnx_query.export_dir(tmp_path / "cache", "tiny", "c0") / onnx_query.MODEL_FILE
+    ).exists()
+
+
+@pytest.mark.slow
+def test_real_model_queries_run_on_onnx_with_the_torch_vectors(real_embedder, monkeypatch):
+    assert real_embedder.prepare_queries() == "onnx", real_embedder.query_runtime_note
+    qs = [
+        "¿Qué alternativas a la detención de niños migrantes existen?",
+        "labour inclusion of Venezuelan refugees in Peru",
+    ]
+    got = np.vstack([real_embedder.embed_queries([q + " (onnx)"]) for q in qs])
+    ref = real_embedder._encode(
+        real_embedder._prefixed("query", [q + " (onnx)" for q in qs])
+    )  # a batch: torch
+    assert ((got * ref).sum(axis=1) >= 0.9999).all()
