@@ -23,6 +23,12 @@ counts are never smaller than what is shown). A document matches when one of its
 passages does. Results themselves are never truncated to the match set: dense and hybrid
 rank every filtered passage, so a filtered query returns k results whenever at least k
 passages (k documents when grouped) pass the filters.
+
+With an approximate vector backend (hnsw, ivf) no query scans every vector: the dense
+part of the match set is then taken from the approximate top ``match_depth`` candidates
+(those within ``dense_margin`` of the best), so counts are a lower bound, and responses
+say so with ``counts_exact = False``. The exact backends (flat, numpy) compute it over all
+rows, from the one scan that also ranks.
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ class HybridParams:
         blind). Unknown languages on either side count as the same language.
     depth: candidates taken from each ranking before fusion (grown when grouping needs more).
     dense_margin: dense match set = filtered passages scoring >= best - dense_margin.
+    match_depth: with an approximate backend, dense match-set candidates per query.
 
     Defaults measured on XQuAD (240 paragraphs, 1,190 questions, 4-bit multilingual-e5-small),
     nDCG@10 for en->en / es->es / es->en / en->es:
@@ -83,6 +90,7 @@ class HybridParams:
     cross_lang_lexical: float = 0.5
     depth: int = 100
     dense_margin: float = 0.05
+    match_depth: int = 1000
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
@@ -246,15 +254,18 @@ class SearchIndex:
         return v.reshape(-1)
 
     def _match_rows(
-        self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None
+        self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None,
+        dense_cand: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
-        """Boolean over rows: the match set (see module docstring)."""
+        """Boolean over rows: the match set (see module docstring). The dense part comes
+        from `dense_all` (every row's score) or else from `dense_cand` (rows, scores) of
+        an approximate search."""
         n = st.store.n_rows
         allow = np.ones(n, dtype=bool)
         if allowed is not None:
             allow = np.zeros(n, dtype=bool)
             allow[allowed] = True
-        if dense_all is None and bm25_all is None:
+        if dense_all is None and bm25_all is None and dense_cand is None:
             return allow
         match = np.zeros(n, dtype=bool)
         if bm25_all is not None:
@@ -262,7 +273,16 @@ class SearchIndex:
         if dense_all is not None and allow.any():
             best = float(dense_all[allow].max())
             match |= dense_all >= best - self.hybrid.dense_margin
+        elif dense_cand is not None and len(dense_cand[0]):
+            rows, scores = dense_cand
+            match[rows[scores >= float(scores.max()) - self.hybrid.dense_margin]] = True
         return match & allow
+
+    def _dense_candidates(self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int):
+        """(rows, scores) of the approximate dense top `depth` among allowed rows."""
+        ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed)
+        keep = dr[0] >= 0
+        return dr[0][keep], ds[0][keep]
 
     def _rank(
         self, st: _State, query: str, mode: str, allowed: np.ndarray | None, depth: int,
@@ -278,9 +298,7 @@ class SearchIndex:
             # set), so rank from it rather than scanning every vector a second time
             d_rows, d_scores = _top_dense(dense_all, depth, allowed)
         else:
-            ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed)
-            keep = dr[0] >= 0
-            d_rows, d_scores = dr[0][keep], ds[0][keep]
+            d_rows, d_scores = self._dense_candidates(st, qv, allowed, depth)
         if mode == "dense":
             return d_rows, d_scores
         b_scores, b_rows = top_positive(bm25_all, depth, allowed)
@@ -335,8 +353,13 @@ class SearchIndex:
             t_embed = time.perf_counter() - te
         ts = time.perf_counter()
         bm25_all = st.lexical.scores(query) if mode in ("bm25", "hybrid") else None
+        exact_scan = st.vectors.name in EXACT_BACKENDS
+        dense_cand = None
         if qv is not None:
-            dense_all = st.vectors.scores_all(qv)
+            if exact_scan:
+                dense_all = st.vectors.scores_all(qv)
+            else:  # approximate backend: never scan every row (see the module docstring)
+                dense_cand = self._dense_candidates(st, qv, allowed, min(self.hybrid.match_depth, max(n_allowed, 1)))
         qlang = detect_query_lang(query)
         need = offset + k
         depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
@@ -351,7 +374,7 @@ class SearchIndex:
             if enough or depth >= n_allowed:
                 break
             depth *= 4
-        match = self._match_rows(st, allowed, dense_all, bm25_all)
+        match = self._match_rows(st, allowed, dense_all, bm25_all, dense_cand)
         terms = query_terms(query)
         hits: list[DocumentHit] = []
         phits: list[PassageHit] = []
@@ -373,6 +396,7 @@ class SearchIndex:
             filters=describe_filters(filters),
             matched_passages=int(match.sum()),
             matched_documents=int(len(np.unique(st.store.row_doc[match]))),
+            counts_exact=dense_cand is None,
             hits=hits,
             passages=phits,
             timing_ms={
@@ -475,7 +499,12 @@ class SearchIndex:
         allowed = st.store.allowed_rows(filters)
         if query:
             qv = self._dense_query(query)
-            match = self._match_rows(st, allowed, st.vectors.scores_all(qv), st.lexical.scores(query))
+            if st.vectors.name in EXACT_BACKENDS:
+                match = self._match_rows(st, allowed, st.vectors.scores_all(qv), st.lexical.scores(query))
+            else:
+                n_allowed = st.store.n_rows if allowed is None else len(allowed)
+                cand = self._dense_candidates(st, qv, allowed, min(self.hybrid.match_depth, max(n_allowed, 1)))
+                match = self._match_rows(st, allowed, None, st.lexical.scores(query), cand)
         else:
             match = self._match_rows(st, allowed, None, None)
         return np.unique(st.store.row_doc[match]), match

@@ -103,6 +103,7 @@ class SearchResponse:
     filters: dict[str, Any]  # the filters as understood, e.g. {"country": ["PE"], "country_name": ["Peru"]}
     matched_passages: int  # passages that pass the filters
     matched_documents: int  # documents with at least one passage that passes the filters
+    counts_exact: bool = True  # False: an approximate index gave the dense match set (a lower bound)
     hits: list[DocumentHit] = field(default_factory=list)  # grouped results
     passages: list[PassageHit] = field(default_factory=list)  # filled when group=False
     timing_ms: dict[str, float] = field(default_factory=dict)
@@ -116,6 +117,7 @@ class SearchResponse:
             "filters": self.filters,
             "matched_passages": self.matched_passages,
             "matched_documents": self.matched_documents,
+            "counts_exact": self.counts_exact,
             "hits": [h.to_dict() for h in self.hits],
             "passages": [p.to_dict() for p in self.passages],
             "timing_ms": self.timing_ms,

@@ -84,6 +84,11 @@ class SearchResponse(BaseModel):
     )
     matched_passages: int
     matched_documents: int
+    counts_exact: bool = Field(
+        True,
+        description="False when an approximate vector index (hnsw, ivf) gave the dense part of "
+        "the match set: the counts are then a lower bound.",
+    )
     hits: list[DocumentHit]
     passages: list[PassageHit] = Field(default_factory=list)
     timing_ms: dict[str, float]
