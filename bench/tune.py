@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-hnsw", action="store_true")
     p.add_argument("--hnsw-m", type=int, default=16)
     p.add_argument("--hnsw-efc", type=int, default=40)
+    p.add_argument("--ef-values", default="64,128,256", help="efSearch values to sweep")
     args = p.parse_args(argv)
     from indexer.backends import HNSWBackend, IVFBackend
 
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             b.ef_search = v
             b.index.hnsw.efSearch = v
 
-        out["hnsw"]["ef_search_sweep"] = _sweep(h, c, truth, set_ef, [64, 128, 256], args.queries, log)
+        out["hnsw"]["ef_search_sweep"] = _sweep(h, c, truth, set_ef, [int(v) for v in args.ef_values.split(",")], args.queries, log)
         save()
     save()
     return 0

@@ -33,6 +33,10 @@ def _faiss_threads(n: int | None) -> None:
 #: Allowed sets at most this large (or this fraction of the index) are scored exactly.
 EXACT_MAX_ROWS = 4096
 EXACT_MAX_FRACTION = 0.05
+#: Under a filter the approximate search widens (efSearch, nprobe) by 1/fraction allowed,
+#: but by no more than this factor: the selector already skips disallowed rows, and a
+#: result that still comes back short is completed exactly.
+MAX_FILTER_WIDENING = 4.0
 
 
 def _as_ids(ids) -> np.ndarray:
@@ -344,7 +348,7 @@ class HNSWBackend(_FaissBackend):
         import faiss
 
         # the graph walk visits ~efSearch nodes; widen it as the filter gets selective
-        ef = int(min(max(self.ef_search, k) / fraction, 4096))
+        ef = int(min(max(self.ef_search, k) * min(1 / fraction, MAX_FILTER_WIDENING), 4096))
         ef = max(ef, k, self.ef_search)
         return faiss.SearchParametersHNSW(sel=sel, efSearch=ef)
 
@@ -405,7 +409,7 @@ class IVFBackend(_FaissBackend):
     def _params(self, sel, k: int, fraction: float):
         import faiss
 
-        nprobe = int(min(max(self.nprobe, self.nprobe / fraction), self.nlist or 1))
+        nprobe = int(min(self.nprobe * min(1 / fraction, MAX_FILTER_WIDENING), self.nlist or 1))
         return faiss.SearchParametersIVF(sel=sel, nprobe=max(nprobe, 1))
 
     def _search(self, q, k, allowed):
