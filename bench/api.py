@@ -136,21 +136,34 @@ def pick_selective_filter(base_url: str) -> dict[str, Any]:
 
 
 def bench_api(
-    index_dir: Path, queries: list[str], *, concurrency: int = 4, requests: int | None = None,
+    index_dir: Path, queries: list[str], *, concurrency: int | None = None, requests: int | None = None,
     max_seconds: float = 60.0, env: dict[str, str] | None = None, fresh_server_per_run: bool = True, log=print,
 ) -> dict[str, Any]:
     """Measure unfiltered and filtered /search under concurrent load, then one client at a
-    time. By default each run gets a fresh server and sends each query text at most once,
-    so no request is answered from the query-embedding cache (warm-up texts differ)."""
+    time, then an overload run with twice the clients. By default each run gets a fresh
+    server and sends each query text at most once, so no request is answered from the
+    query-embedding cache (warm-up texts differ).
+
+    `concurrency` defaults to the number of cores (2 here): as many requests in flight as
+    there are cores to answer them, the saturation point of a closed loop. The overload run
+    shows what queueing beyond that costs."""
+    import os
+
     import httpx
 
+    concurrency = int(concurrency or os.cpu_count() or 1)
     requests = len(queries) if requests is None else min(requests, len(queries))
     warm = [f"warm-up query {i}: migration" for i in range(8)]
     out: dict[str, Any] = {
         "index": str(index_dir), "distinct_queries": len(queries), "concurrency": concurrency,
         "fresh_server_per_run": fresh_server_per_run,
     }
-    runs = (("unfiltered", concurrency, False), ("filtered", concurrency, True), ("unfiltered_sequential", 1, False))
+    runs = (
+        ("unfiltered", concurrency, False),
+        ("filtered", concurrency, True),
+        ("unfiltered_sequential", 1, False),
+        ("unfiltered_overload", 2 * concurrency, False),
+    )
     shared = contextlib.ExitStack()
     with shared:
         if not fresh_server_per_run:

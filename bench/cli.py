@@ -35,7 +35,8 @@ def register(subparsers) -> None:
     p.add_argument("--skip-indexing", action="store_true", help="skip the indexing throughput run")
     p.add_argument("--skip-profile", action="store_true", help="skip the per-stage query profile")
     p.add_argument("--scale-sizes", default=None, help="comma-separated passage counts (default 10000,100000,1000000)")
-    p.add_argument("--concurrency", type=int, default=4, help="concurrent API clients (default 4)")
+    p.add_argument("--concurrency", type=int, default=None,
+                   help="concurrent API clients (default: the number of cores); an overload run uses twice that")
     p.set_defaults(func=run)
 
 

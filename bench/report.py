@@ -106,7 +106,7 @@ def to_markdown(bench: dict[str, Any]) -> str:
             "| run | clients | requests | p50 ms | p95 ms | p99 ms | req/s | server embed p50 | server search p50 | server request p50 |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for name in ("unfiltered", "filtered", "unfiltered_sequential"):
+        for name in ("unfiltered", "filtered", "unfiltered_sequential", "unfiltered_overload"):
             s = api.get(name)
             if not s:
                 continue
@@ -219,7 +219,7 @@ def derived_readings(bench: dict[str, Any]) -> list[str]:
         out.append(
             f"With {api.get('concurrency')} concurrent clients a request spends {r:.1f} ms (p50) in the route but "
             f"{t:.1f} ms in the search itself ({r - t:.1f} ms outside it); of the search, the query embedding "
-            f"takes {(conc.get('embed') or {}).get('p50', 0.0):.1f} ms: concurrent forward passes share 2 cores."
+            f"takes {(conc.get('embed') or {}).get('p50', 0.0):.1f} ms."
         )
     for n, e in (bench.get("scale") or {}).items():
         ann, flat = e.get("ann") or {}, e.get("flat") or {}
