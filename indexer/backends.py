@@ -37,6 +37,13 @@ EXACT_MAX_FRACTION = 0.05
 #: but by no more than this factor: the selector already skips disallowed rows, and a
 #: result that still comes back short is completed exactly.
 MAX_FILTER_WIDENING = 4.0
+#: HNSW under a filter that allows more than the exact path takes: search the graph
+#: unfiltered for k / fraction * POSTFILTER_OVERSAMPLE neighbours (at most
+#: POSTFILTER_MAX_K) and keep the allowed ones. A walk that must skip 90% of the nodes it
+#: meets costs ~10x more (measured at 1M: 41 ms against ~4 ms); queries that come back
+#: short fall through to the filtered walk, then to exact scoring.
+POSTFILTER_OVERSAMPLE = 3.0
+POSTFILTER_MAX_K = 2048
 
 
 def _as_ids(ids) -> np.ndarray:
@@ -150,7 +157,9 @@ class VectorBackend:
             return self._search(q, k, None)
         allowed = _as_ids(allowed_ids)
         allowed = allowed[allowed < len(self._present)]
-        allowed = np.unique(allowed[self._present[allowed]])
+        allowed = allowed[self._present[allowed]]
+        if len(allowed) > 1 and not (allowed[1:] > allowed[:-1]).all():  # not sorted and unique
+            allowed = np.unique(allowed)
         n = len(allowed)
         if n == 0 or n <= EXACT_MAX_ROWS or n <= EXACT_MAX_FRACTION * self.count:
             return self._exact(q, k, allowed)
@@ -304,6 +313,7 @@ class HNSWBackend(_FaissBackend):
     def __init__(self, dim: int, m: int = 32, ef_construction: int = 200, ef_search: int = 128):
         self.m, self.ef_construction, self.ef_search = m, ef_construction, ef_search
         self._ids = np.zeros(0, dtype=np.int64)  # faiss id -> row id
+        self._r2f: np.ndarray | None = None  # row id -> its current faiss id (-1: none)
         super().__init__(dim)
 
     def _new_index(self):
@@ -328,17 +338,32 @@ class HNSWBackend(_FaissBackend):
     def _load(self, d: Path, meta: dict) -> None:
         super()._load(d, meta)
         self._ids = np.load(d / "hnsw_ids.npy", allow_pickle=False)
+        self._r2f = None
 
     def _add(self, ids, vecs):
         _faiss_threads(None)
         self.index.add(vecs)
         self._ids = np.concatenate([self._ids, ids])
+        self._r2f = None
+
+    def _row_to_fid(self) -> np.ndarray:
+        """Row id -> the faiss id of its live vector; a re-added row maps to its newest
+        node, so a deleted row's old node (a tombstone) is never selected."""
+        r2f = self._r2f
+        if r2f is None or len(r2f) < len(self._present):
+            r2f = np.full(len(self._present), -1, dtype=np.int64)
+            rows, first_from_end = np.unique(self._ids[::-1], return_index=True)
+            r2f[rows] = len(self._ids) - 1 - first_from_end  # each row's newest graph node
+            self._r2f = r2f
+        return r2f
 
     def _selector(self, allowed: np.ndarray):
-        # translate allowed row ids to faiss ids, skipping deleted graph nodes
+        # translate allowed row ids to faiss ids (deleted graph nodes are never among them)
         import faiss
 
-        keep = np.isin(self._ids, allowed) & self._present[self._ids]
+        keep = np.zeros(len(self._ids), dtype=bool)
+        fids = self._row_to_fid()[allowed]
+        keep[fids[fids >= 0]] = True
         packed = np.packbits(keep, bitorder="little")
         sel = faiss.IDSelectorBitmap(len(keep), faiss.swig_ptr(packed))
         sel._packed = packed
@@ -355,9 +380,48 @@ class HNSWBackend(_FaissBackend):
     def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
         if allowed is None and self.count < len(self._ids):  # tombstones present
             allowed = np.flatnonzero(self._present)
+        if allowed is not None:
+            return self._postfilter(q, k, allowed)
+        return self._walk(q, k, None)
+
+    def _walk(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
         scores, fids = super()._search(q, k, allowed)
         ids = np.where(fids >= 0, self._ids[np.clip(fids, 0, None)], -1)
         return scores, ids
+
+    def _postfilter(self, q: np.ndarray, k: int, allowed: np.ndarray):
+        """Unfiltered graph search for enough neighbours, keep the allowed ones; queries
+        left short go to the filtered walk (the base class then scores exactly if needed)."""
+        import faiss
+
+        fraction = max(len(allowed) / max(self.count, 1), 1e-6)
+        kk = int(min(np.ceil(k / fraction * POSTFILTER_OVERSAMPLE), POSTFILTER_MAX_K, len(self._ids)))
+        if kk <= k:
+            return self._walk(q, k, allowed)
+        _faiss_threads(SEARCH_THREADS if len(q) <= 8 else None)
+        params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, kk))
+        cs, cf = self.index.search(q, kk, params=params)
+        ok_row = np.zeros(len(self._present), dtype=bool)
+        ok_row[allowed] = True
+        r2f = self._row_to_fid()
+        out_s = np.full((len(q), k), -np.inf, dtype=np.float32)
+        out_i = np.full((len(q), k), -1, dtype=np.int64)
+        want = min(k, len(allowed))
+        short = []
+        for i in range(len(q)):
+            f = cf[i]
+            f = f[f >= 0]
+            rows = self._ids[f]
+            keep = ok_row[rows] & (r2f[rows] == f)
+            n = min(int(keep.sum()), k)
+            out_s[i, :n] = cs[i][: len(keep)][keep][:n]
+            out_i[i, :n] = rows[keep][:n]
+            if n < want:
+                short.append(i)
+        if short:
+            ws, wi = self._walk(q[short], k, allowed)
+            out_s[short], out_i[short] = ws, wi
+        return out_s, out_i
 
 
 class IVFBackend(_FaissBackend):

@@ -77,3 +77,49 @@ def test_backend_rejects_bad_input():
         b.add([0], np.ones((1, 4), np.float32) / 2)
     with pytest.raises(ValueError):
         make_backend("annoy", 4)
+
+
+def test_hnsw_filter_paths_and_re_added_rows(monkeypatch):
+    """HNSW under a filter: the unfiltered-search-then-keep path (wide filters), the
+    filtered walk it falls back to, and rows deleted then added again with new vectors."""
+    rng = np.random.default_rng(1)
+    vecs, queries = _unit(rng, 4000, 16), _unit(rng, 20, 16)
+    b, ref = make_backend("hnsw", 16), NumpyBackend(16)
+    for x in (b, ref):
+        x.add(np.arange(4000), vecs)
+    monkeypatch.setattr(backends, "EXACT_MAX_ROWS", 10)
+    monkeypatch.setattr(backends, "EXACT_MAX_FRACTION", 0.0)
+    calls = {"unfiltered": 0, "walk": 0}
+    real_walk = type(b)._walk
+
+    def walk(self, q, k, allowed):
+        calls["walk" if allowed is not None else "unfiltered"] += 1
+        return real_walk(self, q, k, allowed)
+
+    monkeypatch.setattr(type(b), "_walk", walk)
+    allowed = np.arange(0, 4000, 5)  # 20%: post-filtered
+    s, i = b.search(queries, 10, allowed_ids=allowed)
+    rs, ri = ref.search(queries, 10, allowed_ids=allowed)
+    assert np.isin(i, allowed).all() and (i >= 0).all()
+    assert np.mean([len(set(a) & set(r)) / 10 for a, r in zip(i, ri, strict=True)]) >= 0.9
+    assert (np.diff(s, axis=1) <= 1e-6).all(), "best first"
+    assert calls["walk"] == 0, "a 20% filter needs no filtered walk"
+
+    # too few allowed rows among the oversampled neighbours: the filtered walk takes over
+    monkeypatch.setattr(backends, "POSTFILTER_OVERSAMPLE", 0.05)
+    s, i = b.search(queries, 10, allowed_ids=allowed)
+    assert calls["walk"] >= 1 and np.isin(i, allowed).all() and (i >= 0).all()
+    monkeypatch.setattr(backends, "POSTFILTER_OVERSAMPLE", 3.0)
+
+    # delete rows and add them back with other vectors: the old graph nodes never return
+    moved = np.arange(0, 4000, 10)
+    new = _unit(rng, len(moved), 16)
+    for x in (b, ref):
+        x.delete(moved)
+        x.add(moved, new)
+    q = new[:3]  # queries equal to the new vectors of rows 0, 10, 20
+    for allowed in (None, np.arange(0, 4000, 2)):
+        s, i = b.search(q, 5, allowed_ids=allowed)
+        assert list(i[:, 0]) == [0, 10, 20]
+        np.testing.assert_allclose(s[:, 0], 1.0, atol=1e-5)
+        assert len(set(i[0])) == 5, "a row appears once, not once per graph node"
