@@ -2,8 +2,9 @@
 
 Drives the project's own vector backends (`indexer.backends`) through their public
 interface, with allowed-row sets computed per query from synthetic document metadata
-the way `indexer.store.MetadataStore.allowed_rows` does (a document mask gathered to rows,
-then `flatnonzero`), so filter cost is inside the measured latency. Ground truth is exact
+the way `indexer.store.MetadataStore.allowed_rows` does (a document mask, then the rows
+of those documents from the per-document row index), so filter cost is inside the
+measured latency. Ground truth is exact
 numpy search over the same rows.
 """
 
@@ -11,8 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
+import json
+import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,8 +30,11 @@ K = 10
 #: HNSW parameters used by the benchmark (efConstruction lowered from the core default 200
 #: so a 1M build fits in minutes on 2 cores; search-time efSearch is the core default).
 HNSW_PARAMS = {"m": 32, "ef_construction": 40, "ef_search": 128}
-#: IVF parameters for the largest size, where an HNSW build takes too long on 2 cores.
+#: IVF parameters (kept for `bench.tune`; at 1M its recall on this data stays low).
 IVF_PARAMS = {"nlist": 1024, "nprobe": 32}
+#: HNSW at 1M: efConstruction 64 builds in ~8 min on 2 cores; efSearch 256 reaches
+#: recall@10 0.955 there (reports/bench.tune-1m.json).
+HNSW_1M_PARAMS = {"m": 32, "ef_construction": 64, "ef_search": 256}
 
 
 _QUERY_THREADS: int | None = 1
@@ -54,13 +63,18 @@ def _threads(n: int | None) -> Iterator[None]:
 
 
 def _filters(c: SyntheticCorpus) -> dict[str, Callable[[], np.ndarray]]:
-    """Filter name -> function computing the allowed row ids (timed with each query)."""
+    """Filter name -> function computing the allowed row ids (timed with each query), as
+    `MetadataStore.allowed_rows` does for a selective document filter: a mask over the
+    documents, then their rows gathered from the per-document row index."""
+    from indexer.store import doc_row_index, rows_of_docs
+
+    order, bounds = doc_row_index(c.row_doc, len(c.doc_country))  # built once, as at index load
 
     def country_pe() -> np.ndarray:  # ~1% of documents
-        return np.flatnonzero((c.doc_country == 0)[c.row_doc])
+        return rows_of_docs(order, bounds, np.flatnonzero(c.doc_country == 0))
 
     def objective_1() -> np.ndarray:  # ~10% of documents
-        return np.flatnonzero((c.doc_objective == 1)[c.row_doc])
+        return rows_of_docs(order, bounds, np.flatnonzero(c.doc_objective == 1))
 
     return {"filtered_1pct": country_pe, "filtered_10pct": objective_1}
 
@@ -126,29 +140,81 @@ def _measure_queries(backend, c: SyntheticCorpus, allowed_fn, nq: int) -> tuple[
     return lat, filt, ids
 
 
+#: Indexes at least this large are kept on disk between runs (a 1M HNSW build takes ~8 min).
+CACHE_MIN_ROWS = 500_000
+
+
+def _cache_path(cache_dir: Path | None, name: str, params: dict[str, Any], c: SyntheticCorpus,
+                first_batch: int | None) -> Path | None:
+    """Where a built index of this data and these parameters is kept (None: not cached).
+    The key covers the generator's output itself (a hash of sampled vectors)."""
+    if cache_dir is None or c.n < CACHE_MIN_ROWS or name in ("flat", "numpy"):
+        return None
+    h = hashlib.sha256(json.dumps([name, params, first_batch, c.vectors.shape], sort_keys=True).encode())
+    h.update(np.ascontiguousarray(c.vectors[:: max(1, c.n // 4096)]).tobytes())
+    return Path(cache_dir) / f"{name}-{c.n}-{h.hexdigest()[:16]}"
+
+
+def _read_cached(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        record = json.loads((path / "bench_build.json").read_text())
+    except (OSError, ValueError):
+        return None
+    record["reused"] = True
+    return record
+
+
+def _write_cached(backend, path: Path, record: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    backend.save(tmp)
+    (tmp / "bench_build.json").write_text(json.dumps(record, indent=1))
+    shutil.rmtree(path, ignore_errors=True)
+    os.replace(tmp, path)
+
+
 def bench_backend(
     name: str, params: dict[str, Any], c: SyntheticCorpus, truth: dict[str, np.ndarray], nq: int,
-    *, first_batch: int | None = None, log: Callable[[str], None] = print,
+    *, first_batch: int | None = None, log: Callable[[str], None] = print, cache_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Build one backend over the corpus and measure build time, memory, latency, recall."""
+    """Build one backend over the corpus (or reuse the one built before from the same data,
+    with its measured build time) and measure build time, memory, latency, recall."""
     from indexer.backends import BACKENDS
 
     gc.collect()
     rss0 = rss_bytes()
-    t0 = time.perf_counter()
-    backend = BACKENDS[name](c.vectors.shape[1], **params)
-    ids = np.arange(c.n)
-    if first_batch and first_batch < c.n:  # IVF trains on its first batch
-        backend.add(ids[:first_batch], c.vectors[:first_batch])
-        backend.add(ids[first_batch:], c.vectors[first_batch:])
+    cached = _cache_path(cache_dir, name, params, c, first_batch)
+    built_record = _read_cached(cached)
+    if built_record is not None:  # the same synthetic data and parameters, built before
+        from indexer.backends import VectorBackend
+
+        t0 = time.perf_counter()
+        backend = VectorBackend.load(cached)
+        log(f"    {name:5s} reused the index built {built_record['built_at']} ({cached}) in {time.perf_counter() - t0:.1f} s")
+        build_s = built_record["build_s"]
     else:
-        backend.add(ids, c.vectors)
-    build_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        backend = BACKENDS[name](c.vectors.shape[1], **params)
+        ids = np.arange(c.n)
+        if first_batch and first_batch < c.n:  # IVF trains on its first batch
+            backend.add(ids[:first_batch], c.vectors[:first_batch])
+            backend.add(ids[first_batch:], c.vectors[first_batch:])
+        else:
+            backend.add(ids, c.vectors)
+        build_s = time.perf_counter() - t0
+        built_record = {"build_s": round(build_s, 2), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                        "loadavg_at_end": list(os.getloadavg())}
+        if cached is not None:
+            _write_cached(backend, cached, built_record)
     rss1 = rss_bytes()
     out: dict[str, Any] = {
         "backend": name,
         "params": params,
         "build_s": round(build_s, 2),
+        "built_at": built_record["built_at"],
+        "build_reused": bool(built_record.get("reused")),
         "rss_delta_bytes_per_passage": round((rss1 - rss0) / c.n, 1) if rss1 and rss0 else None,
     }
     size = index_bytes(backend)
@@ -190,9 +256,12 @@ def bench_backend(
 def run_scale(
     sizes: list[int], *, dim: int = 384, n_queries: int = 200, flat_queries: int = 50,
     ann_for: Callable[[int], tuple[str, dict[str, Any], int | None]] | None = None,
-    query_threads: int | None = 1, log: Callable[[str], None] = print,
+    query_threads: int | None = 1, log: Callable[[str], None] = print, cache_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Flat (exact) versus approximate backends at each size; returns scale[str(n)].
+
+    `cache_dir`: approximate indexes of 500k+ rows are kept there and reused by later runs
+    on the same synthetic data (their build time is the one measured when they were built).
 
     `query_threads`: FAISS/BLAS threads while queries run (1: one query per core, as a
     server answering concurrent requests would use; None: library defaults)."""
@@ -221,7 +290,7 @@ def run_scale(
         big = n >= 500_000  # fewer timed queries where each exact one takes ~0.3 s
         entry["flat"] = bench_backend("flat", {}, c, truth, min(flat_queries, 20 if big else n_queries), log=log)
         name, params, first = ann_for(n)
-        entry["ann"] = bench_backend(name, params, c, truth, min(n_queries, 100) if big else n_queries, first_batch=first, log=log)
+        entry["ann"] = bench_backend(name, params, c, truth, min(n_queries, 100) if big else n_queries, first_batch=first, log=log, cache_dir=cache_dir)
         entry["memory_bytes_per_passage_vectors_only"] = dim * 4
         results[str(n)] = entry
         del c, truth
@@ -230,8 +299,8 @@ def run_scale(
 
 
 def default_ann(n: int) -> tuple[str, dict[str, Any], int | None]:
-    """HNSW up to 100k passages; IVF at 1M (an HNSW build of 1M takes tens of minutes on
-    2 busy cores). Returns (backend name, constructor params, first training batch)."""
+    """HNSW at every size; at 1M with a wider search (efSearch 256) and a longer build.
+    Returns (backend name, constructor params, first training batch)."""
     if n <= 200_000:
         return "hnsw", dict(HNSW_PARAMS), None
-    return "ivf", dict(IVF_PARAMS), 40 * IVF_PARAMS["nlist"]
+    return "hnsw", dict(HNSW_1M_PARAMS), None
