@@ -40,6 +40,13 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _bench_cache_dir() -> Path:
+    """Where large synthetic indexes are kept between bench runs (<home>/cache/bench)."""
+    from practice_search.config import Settings
+
+    return Settings().cache_dir / "bench"
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -120,7 +127,10 @@ def run(args: argparse.Namespace) -> int:
         sizes = [int(s) for s in args.scale_sizes.split(",")] if args.scale_sizes else list(QUICK_SIZES if quick else FULL_SIZES)
         log(f"search core at scale: {', '.join(f'{n:,}' for n in sizes)} passages")
         bench["scale"] = _guard(
-            lambda: run_scale(sizes, n_queries=30 if quick else 200, flat_queries=10 if quick else 50, log=log), log
+            lambda: run_scale(
+                sizes, n_queries=30 if quick else 200, flat_queries=10 if quick else 50, log=log,
+                cache_dir=None if quick else _bench_cache_dir(),
+            ), log
         )
         bench["scale_notes"] = scale_notes(bench["scale"]) if "error" not in bench["scale"] else []
 
