@@ -143,9 +143,9 @@ def run(args: argparse.Namespace) -> int:
             log("txtai peer")
             bench["peer"] = _guard(lambda: bench_txtai(args.index, args.corpus, list(QUERIES), embedder, log=log), log)
 
-    tune = Path("reports/bench.tune-1m.json")
-    if not quick and tune.is_file():  # sweeps from `python -m bench.tune`, a separate (slow) run
-        bench["tune_1m"] = json.loads(tune.read_text(encoding="utf-8"))
+    tunes = sorted(Path("reports").glob("bench.tune-1m*.json"))
+    if not quick and tunes:  # sweeps from `python -m bench.tune`, separate (slow) runs
+        bench["tune_1m"] = [json.loads(t.read_text(encoding="utf-8")) | {"file": str(t)} for t in tunes]
     bench["targets"] = check_targets(bench)
     bench["loadavg_end"] = loadavg()
     bench["total_s"] = round(time.perf_counter() - t_start, 1)

@@ -33,7 +33,7 @@ HNSW_PARAMS = {"m": 32, "ef_construction": 40, "ef_search": 128}
 #: IVF parameters (kept for `bench.tune`; at 1M its recall on this data stays low).
 IVF_PARAMS = {"nlist": 1024, "nprobe": 32}
 #: HNSW at 1M: efConstruction 64 builds in ~8 min on 2 cores; efSearch 256 reaches
-#: recall@10 0.955 there (reports/bench.tune-1m.json).
+#: recall@10 0.955 there (reports/bench.tune-1m-hnsw32.json).
 HNSW_1M_PARAMS = {"m": 32, "ef_construction": 64, "ef_search": 256}
 
 
