@@ -263,8 +263,11 @@ class Embedder:
 
             cache = self._cache_dir or (Settings().cache_dir)
             try:
-                self._onnx = onnx_query.load(self.model, cache, self.model_id, self.checksum, self.query_threads)
-                self.query_runtime, self.query_runtime_note = "onnx", str(self._onnx.path)
+                self._onnx = onnx_query.load_for_queries(
+                    self.model, cache, self.model_id, self.checksum, self.query_threads
+                )
+                runtime = "onnx" if self._onnx.variant == "fp32" else f"onnx-{self._onnx.variant}"
+                self.query_runtime, self.query_runtime_note = runtime, str(self._onnx.path)
             except onnx_query.OnnxUnavailable as exc:
                 self.query_runtime, self.query_runtime_note = "torch", str(exc)
                 log.info("single queries of %s run on torch: %s", self.model_id, exc)

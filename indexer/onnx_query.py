@@ -90,13 +90,21 @@ def pipeline_of(st: Any) -> Pipeline:
     return Pipeline(mode, inputs)
 
 
+RUNTIMES = ("auto", "onnx", "onnx-int8", "torch")
+
+
+def runtime_choice() -> str:
+    """PRACTICE_SEARCH_QUERY_RUNTIME: auto (default), onnx, onnx-int8 or torch."""
+    choice = os.environ.get("PRACTICE_SEARCH_QUERY_RUNTIME", "auto").strip().lower()
+    if choice not in RUNTIMES:
+        raise ValueError(f"PRACTICE_SEARCH_QUERY_RUNTIME={choice!r}: use auto, onnx, onnx-int8 or torch")
+    return choice
+
+
 def available() -> str | None:
     """None when the ONNX path can be used here, else the reason it cannot."""
-    choice = os.environ.get("PRACTICE_SEARCH_QUERY_RUNTIME", "auto").strip().lower()
-    if choice == "torch":
+    if runtime_choice() == "torch":
         return "PRACTICE_SEARCH_QUERY_RUNTIME=torch"
-    if choice not in ("auto", "onnx"):
-        raise ValueError(f"PRACTICE_SEARCH_QUERY_RUNTIME={choice!r}: use auto, onnx or torch")
     try:
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
@@ -126,6 +134,8 @@ class OnnxQueryEncoder:
 
     `session.run` may be called from several threads at once; with one intra-op thread
     each call runs on its caller's thread, so concurrent requests use both cores."""
+
+    variant = "fp32"
 
     def __init__(self, path: Path, pipeline: Pipeline, threads: int = 1):
         import onnxruntime as ort
@@ -263,6 +273,55 @@ def load(
             record["seconds"],
         )
         return OnnxQueryEncoder(dest / MODEL_FILE, pipe, threads)
+
+
+def load_for_queries(
+    st: Any, cache_dir: Path, model_id: str, checksum: str, threads: int = 1
+) -> OnnxQueryEncoder:
+    """`load`, then with PRACTICE_SEARCH_QUERY_RUNTIME=onnx-int8 its int8 variant."""
+    enc = load(st, cache_dir, model_id, checksum, threads)
+    if runtime_choice() != "onnx-int8":
+        return enc
+    dest = export_dir(cache_dir, model_id, checksum)
+    from filelock import FileLock
+
+    with FileLock(str(dest) + ".lock"):
+        record = _read_record(dest) or {}
+        if not (record.get("int8") and (dest / INT8_FILE).is_file()):
+            record["int8"] = quantize_int8(st, dest, enc.pipeline)
+            (dest / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n")
+    out = OnnxQueryEncoder(dest / INT8_FILE, enc.pipeline, threads)
+    out.variant = "int8"
+    return out
+
+
+#: The int8 variant (opt-in): MatMul weights quantised per channel, activations dynamically.
+INT8_FILE = "model_int8.onnx"
+#: It must stay this close (cosine) to the torch vectors on the probe texts.
+INT8_MIN_COSINE = 0.99
+
+
+def quantize_int8(st: Any, dest: Path, pipe: Pipeline) -> dict[str, Any]:
+    """Write dest/model_int8.onnx from dest/model.onnx and check it against torch."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    t0 = time.perf_counter()
+    tmp = dest / (INT8_FILE + ".tmp")
+    quantize_dynamic(
+        str(dest / MODEL_FILE), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+        op_types_to_quantize=["MatMul"],
+    )
+    enc = OnnxQueryEncoder(tmp, pipe)
+    texts = list(PROBE_TEXTS)
+    ref = _torch_vectors(st, texts)
+    got = np.vstack([enc(st.preprocess([t])) for t in texts])
+    cos = float((got * ref).sum(axis=1).min())
+    del enc
+    if not cos >= INT8_MIN_COSINE:
+        tmp.unlink(missing_ok=True)
+        raise OnnxUnavailable(f"the int8 query encoder is too far from torch (min cosine {cos:.4f} < {INT8_MIN_COSINE})")
+    os.replace(tmp, dest / INT8_FILE)
+    return {"min_cosine_vs_torch": round(cos, 5), "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def _read_record(dest: Path) -> dict[str, Any] | None:

@@ -127,7 +127,7 @@ def test_runtime_setting(tmp_path, monkeypatch):
     assert emb.prepare_queries() == "torch"
     assert "PRACTICE_SEARCH_QUERY_RUNTIME=torch" in emb.query_runtime_note
     monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "gpu-please")
-    with pytest.raises(ValueError, match="auto, onnx or torch"):
+    with pytest.raises(ValueError, match="auto, onnx, onnx-int8 or torch"):
         Embedder(st, "tiny", "c0", cache_dir=tmp_path / "cache").prepare_queries()
 
 
@@ -143,6 +143,27 @@ def test_an_export_that_disagrees_with_torch_is_refused(tmp_path, monkeypatch):
     assert not (
         onnx_query.export_dir(tmp_path / "cache", "tiny", "c0") / onnx_query.MODEL_FILE
     ).exists()
+
+
+def test_int8_variant_is_opt_in_and_checked(tmp_path, monkeypatch):
+    st = _tiny_st(tmp_path)
+    cache = tmp_path / "cache"
+    assert Embedder(st, "tiny", "c0", cache_dir=cache).prepare_queries() == "onnx"
+    assert not (onnx_query.export_dir(cache, "tiny", "c0") / onnx_query.INT8_FILE).exists()
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "onnx-int8")
+    emb = Embedder(st, "tiny", "c0", cache_dir=cache)
+    assert emb.prepare_queries() == "onnx-int8", emb.query_runtime_note
+    record = onnx_query._read_record(onnx_query.export_dir(cache, "tiny", "c0"))
+    assert record["int8"]["min_cosine_vs_torch"] >= onnx_query.INT8_MIN_COSINE
+    got = np.vstack([emb.embed_queries([q]) for q in QUERIES])
+    ref = _torch_only(st, tmp_path, monkeypatch).embed_queries(QUERIES)
+    assert (got * ref).sum(axis=1).min() >= onnx_query.INT8_MIN_COSINE
+    # a stricter bound than the quantised model meets: refused, queries stay on torch
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "onnx-int8")
+    monkeypatch.setattr(onnx_query, "INT8_MIN_COSINE", 1.01)
+    (onnx_query.export_dir(cache, "tiny", "c0") / onnx_query.INT8_FILE).unlink()
+    emb = Embedder(st, "tiny", "c0", cache_dir=cache)
+    assert emb.prepare_queries() == "torch" and "too far from torch" in emb.query_runtime_note
 
 
 @pytest.mark.slow
