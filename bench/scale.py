@@ -25,16 +25,16 @@ import numpy as np
 
 from bench.stats import latency_summary, rss_bytes
 from bench.synthetic import SyntheticCorpus, make_corpus
+from indexer.backends import HNSWBackend
 
 K = 10
-#: HNSW parameters used by the benchmark (efConstruction lowered from the core default 200
-#: so a 1M build fits in minutes on 2 cores; search-time efSearch is the core default).
-HNSW_PARAMS = {"m": 32, "ef_construction": 40, "ef_search": 128}
+#: HNSW parameters: the product's defaults (indexer.backends.HNSWBackend.DEFAULTS), so the
+#: figures are what `PRACTICE_SEARCH_INDEX_BACKEND=hnsw` gives. efConstruction 64 builds 1M
+#: in ~8 min on 2 cores; efSearch 256 reaches recall@10 0.955 there, 128 only 0.926
+#: (reports/bench.tune-1m-hnsw32.json).
+HNSW_PARAMS = dict(HNSWBackend.DEFAULTS)
 #: IVF parameters (kept for `bench.tune`; at 1M its recall on this data stays low).
 IVF_PARAMS = {"nlist": 1024, "nprobe": 32}
-#: HNSW at 1M: efConstruction 64 builds in ~8 min on 2 cores; efSearch 256 reaches
-#: recall@10 0.955 there (reports/bench.tune-1m-hnsw32.json).
-HNSW_1M_PARAMS = {"m": 32, "ef_construction": 64, "ef_search": 256}
 
 
 _QUERY_THREADS: int | None = 1
@@ -299,8 +299,6 @@ def run_scale(
 
 
 def default_ann(n: int) -> tuple[str, dict[str, Any], int | None]:
-    """HNSW at every size; at 1M with a wider search (efSearch 256) and a longer build.
+    """HNSW with the product defaults at every size.
     Returns (backend name, constructor params, first training batch)."""
-    if n <= 200_000:
-        return "hnsw", dict(HNSW_PARAMS), None
-    return "hnsw", dict(HNSW_1M_PARAMS), None
+    return "hnsw", dict(HNSW_PARAMS), None
