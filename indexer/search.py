@@ -278,6 +278,15 @@ class SearchIndex:
             match[rows[scores >= float(scores.max()) - self.hybrid.dense_margin]] = True
         return match & allow
 
+    def _dense_for_match(self, st: _State, qv: np.ndarray, allowed: np.ndarray | None):
+        """(every row's score, None) on an exact backend, one scan that serves both the
+        ranking and the match set; (None, the approximate top `match_depth`) otherwise,
+        so an approximate backend never scans every row (see the module docstring)."""
+        if st.vectors.name in EXACT_BACKENDS:
+            return st.vectors.scores_all(qv), None
+        n_allowed = st.store.n_rows if allowed is None else len(allowed)
+        return None, self._dense_candidates(st, qv, allowed, min(self.hybrid.match_depth, max(n_allowed, 1)))
+
     def _dense_candidates(self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int):
         """(rows, scores) of the approximate dense top `depth` among allowed rows."""
         ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed)
@@ -353,13 +362,9 @@ class SearchIndex:
             t_embed = time.perf_counter() - te
         ts = time.perf_counter()
         bm25_all = st.lexical.scores(query) if mode in ("bm25", "hybrid") else None
-        exact_scan = st.vectors.name in EXACT_BACKENDS
         dense_cand = None
         if qv is not None:
-            if exact_scan:
-                dense_all = st.vectors.scores_all(qv)
-            else:  # approximate backend: never scan every row (see the module docstring)
-                dense_cand = self._dense_candidates(st, qv, allowed, min(self.hybrid.match_depth, max(n_allowed, 1)))
+            dense_all, dense_cand = self._dense_for_match(st, qv, allowed)
         qlang = detect_query_lang(query)
         need = offset + k
         depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
@@ -463,7 +468,7 @@ class SearchIndex:
         di = st.store.doc_index.get(doc_id)
         if di is None:
             raise UnknownDocument(doc_id)
-        own = st.store.doc_rows[di]
+        own = st.store.rows_of_doc(di)
         mask = st.store.row_mask(filters)
         mask[own] = False
         allowed = np.flatnonzero(mask)
@@ -498,13 +503,8 @@ class SearchIndex:
         query = self._check_query(query, required=False)
         allowed = st.store.allowed_rows(filters)
         if query:
-            qv = self._dense_query(query)
-            if st.vectors.name in EXACT_BACKENDS:
-                match = self._match_rows(st, allowed, st.vectors.scores_all(qv), st.lexical.scores(query))
-            else:
-                n_allowed = st.store.n_rows if allowed is None else len(allowed)
-                cand = self._dense_candidates(st, qv, allowed, min(self.hybrid.match_depth, max(n_allowed, 1)))
-                match = self._match_rows(st, allowed, None, st.lexical.scores(query), cand)
+            dense_all, dense_cand = self._dense_for_match(st, self._dense_query(query), allowed)
+            match = self._match_rows(st, allowed, dense_all, st.lexical.scores(query), dense_cand)
         else:
             match = self._match_rows(st, allowed, None, None)
         return np.unique(st.store.row_doc[match]), match

@@ -85,12 +85,8 @@ class MetadataStore:
         )
         if n_rows and self.row_doc.min() < 0:
             raise ValueError("a passage names a document that is not in the store")
-        self.doc_rows: list[np.ndarray] = [np.zeros(0, np.int64)] * n_docs
         #: rows grouped by document (CSR): rows of document d = _row_order[_doc_bounds[d]:_doc_bounds[d+1]]
         self._row_order, self._doc_bounds = doc_row_index(self.row_doc, n_docs)
-        if n_rows:
-            order, bounds = self._row_order, self._doc_bounds
-            self.doc_rows = [order[bounds[i] : bounds[i + 1]] for i in range(n_docs)]
 
         # row-level columns
         self.langs: list[str] = sorted({p.lang for p in passages})
@@ -189,6 +185,10 @@ class MetadataStore:
         return rows
 
     # -- access --------------------------------------------------------------------
+    def rows_of_doc(self, doc: int) -> np.ndarray:
+        """The rows of document index `doc`, ascending."""
+        return self._row_order[self._doc_bounds[doc] : self._doc_bounds[doc + 1]]
+
     def embed_text(self, row: int) -> str:
         """The text the model embeds for a passage row (its document's title, then the passage)."""
         p = self.passages[row]

@@ -34,6 +34,8 @@ def test_allowed_rows_equals_the_row_mask(synth_docs, monkeypatch, selective):
         got = st.allowed_rows(f)
         np.testing.assert_array_equal(got, want, err_msg=str(spec))
     assert st.allowed_rows(None) is None
+    for d in range(len(st.documents)):
+        assert st.rows_of_doc(d).tolist() == np.flatnonzero(st.row_doc == d).tolist()
 
 
 def test_rows_of_docs_with_interleaved_rows():
