@@ -252,8 +252,8 @@ class Embedder:
 
     def prepare_queries(self) -> str:
         """Load (exporting once if needed) the ONNX Runtime query encoder; returns the
-        runtime single queries will use, "onnx" or "torch". Safe to call repeatedly; the
-        server calls it at start-up so that no request pays for it."""
+        runtime single queries will use: "onnx", "onnx-int8" (opt-in) or "torch". Safe to
+        call repeatedly; the server calls it at start-up so that no request pays for it."""
         if self._onnx_tried:
             return self.query_runtime
         with self._onnx_lock:
