@@ -107,19 +107,9 @@ def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
 
 
 def index_bytes(backend) -> int:
-    """Bytes the backend writes with `save()`: its exact vector copy, the presence mask,
-    the serialised FAISS index and HNSW's id map (measured in memory, not on disk)."""
-    size = 0
-    for attr in ("_mat", "_present", "_ids"):
-        arr = getattr(backend, attr, None)
-        if isinstance(arr, np.ndarray):
-            size += arr.nbytes
-    index = getattr(backend, "index", None)
-    if index is not None:
-        import faiss
-
-        size += int(faiss.serialize_index(index).nbytes)
-    return size
+    """Bytes the backend holds in memory (`VectorBackend.memory_bytes`: its own arrays and
+    its FAISS index, each vector counted once)."""
+    return int(backend.memory_bytes())
 
 
 def _measure_queries(backend, c: SyntheticCorpus, allowed_fn, nq: int) -> tuple[list[float], list[float], np.ndarray]:

@@ -44,6 +44,8 @@ MAX_FILTER_WIDENING = 4.0
 #: short fall through to the filtered walk, then to exact scoring.
 POSTFILTER_OVERSAMPLE = 3.0
 POSTFILTER_MAX_K = 2048
+#: Rows written per step when saving vectors.npy.
+SAVE_CHUNK_ROWS = 65_536
 
 
 def _as_ids(ids) -> np.ndarray:
@@ -83,8 +85,12 @@ def _topk(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.n
 
 
 class VectorBackend:
-    """Base class: keeps an exact copy of the vectors (row id -> vector) for filtered
-    exact scoring, reuse at re-index and document similarity."""
+    """Base class: vectors under row ids, with exact scoring of any row set (filtered
+    search, reuse at re-index, document similarity).
+
+    Where the vectors live is the subclass's choice, so each is held once: numpy and IVF
+    keep a row-slot matrix (`_mat`); FAISS flat *is* such a matrix (`_mat` is a view of
+    its storage); HNSW reads them from its graph's storage through a row -> node map."""
 
     name: ClassVar[str] = "base"
 
@@ -108,16 +114,14 @@ class VectorBackend:
             return
         if len(np.unique(ids)) != len(ids):
             raise ValueError("duplicate row ids in one add")
+        if int(ids.max()) < len(self._present) and self._present[ids].any():
+            raise ValueError("row ids already present; delete them first")
         top = int(ids.max()) + 1
         if top > len(self._present):
-            grow = top - len(self._present)
-            self._mat = np.vstack([self._mat, np.zeros((grow, self.dim), dtype=np.float32)])
-            self._present = np.concatenate([self._present, np.zeros(grow, dtype=bool)])
-        if self._present[ids].any():
-            raise ValueError("row ids already present; delete them first")
-        self._mat[ids] = vecs
+            self._grow(top)
+            self._present = np.concatenate([self._present, np.zeros(top - len(self._present), dtype=bool)])
+        self._put(ids, vecs)
         self._present[ids] = True
-        self._add(ids, vecs)
 
     def delete(self, ids) -> None:
         ids = _as_ids(ids)
@@ -126,15 +130,14 @@ class VectorBackend:
         if len(ids) == 0:
             return
         self._present[ids] = False
-        self._mat[ids] = 0.0
-        self._delete(ids)
+        self._drop(ids)
 
     def vectors(self, ids) -> np.ndarray:
         """The stored vectors of the given row ids."""
         ids = _as_ids(ids)
         if len(ids) and (ids.max() >= len(self._present) or not self._present[ids].all()):
             raise KeyError("unknown row id")
-        return self._mat[ids]
+        return self._rows(ids)
 
     def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
         """Exact inner products of one query with every row slot (absent rows: -inf)."""
@@ -172,13 +175,37 @@ class VectorBackend:
         return scores, ids
 
     def _exact(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _topk(q @ self._mat[rows].T, rows, k)
+        return _topk(q @ self._rows(rows).T, rows, k)
+
+    def memory_bytes(self) -> int:
+        """Bytes this backend holds in memory: its own arrays (views of FAISS's storage
+        are not counted twice) and its FAISS index (the size FAISS serialises it to)."""
+        size = sum(
+            a.nbytes for a in vars(self).values() if isinstance(a, np.ndarray) and a.flags.owndata
+        )
+        index = getattr(self, "index", None)
+        if index is not None:
+            import faiss
+
+            size += int(faiss.serialize_index(index).nbytes)
+        return size
 
     # -- persistence ---------------------------------------------------------------
     def save(self, directory: str | Path) -> None:
+        """vectors.npy (one row per row slot, zeros where absent: the portable copy that a
+        re-index reuses), present.npy, backend.json, and the subclass's own files."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        np.save(d / "vectors.npy", self._mat, allow_pickle=False)
+        n = len(self._present)
+        out = np.lib.format.open_memmap(d / "vectors.npy", mode="w+", dtype=np.float32, shape=(n, self.dim))
+        for s in range(0, n, SAVE_CHUNK_ROWS):  # chunks: no second full copy in memory
+            rows = np.arange(s, min(s + SAVE_CHUNK_ROWS, n))
+            live = rows[self._present[rows]]
+            out[s : s + len(rows)] = 0.0
+            if len(live):
+                out[live] = self._rows(live)
+        out.flush()
+        del out
         np.save(d / "present.npy", self._present, allow_pickle=False)
         meta = {"backend": self.name, "dim": self.dim, **self._meta()}
         (d / "backend.json").write_text(json.dumps(meta, indent=1))
@@ -192,10 +219,29 @@ class VectorBackend:
         if klass is None:
             raise ValueError(f"unknown vector backend {meta['backend']!r} in {d}")
         obj = klass(meta["dim"], **klass._init_kwargs(meta))
-        obj._mat = np.load(d / "vectors.npy", allow_pickle=False)
         obj._present = np.load(d / "present.npy", allow_pickle=False)
         obj._load(d, meta)
         return obj
+
+    # -- storage hooks: a row-slot matrix by default -------------------------------
+    def _grow(self, top: int) -> None:
+        """Make room for row ids below `top`."""
+        grow = top - len(self._mat)
+        self._mat = np.vstack([self._mat, np.zeros((grow, self.dim), dtype=np.float32)])
+
+    def _put(self, ids: np.ndarray, vecs: np.ndarray) -> None:
+        self._mat[ids] = vecs
+        self._add(ids, vecs)
+
+    def _drop(self, ids: np.ndarray) -> None:
+        self._mat[ids] = 0.0
+        self._delete(ids)
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        return self._mat[ids]
+
+    def _load_matrix(self, d: Path) -> None:
+        self._mat = np.load(d / "vectors.npy", allow_pickle=False)
 
     # -- hooks for subclasses ------------------------------------------------------
     def _add(self, ids: np.ndarray, vecs: np.ndarray) -> None:
@@ -219,7 +265,7 @@ class VectorBackend:
         pass
 
     def _load(self, d: Path, meta: dict) -> None:
-        pass
+        self._load_matrix(d)
 
 
 class NumpyBackend(VectorBackend):
@@ -246,11 +292,8 @@ class _FaissBackend(VectorBackend):
     def _load(self, d: Path, meta: dict) -> None:
         import faiss
 
+        self._load_matrix(d)
         self.index = faiss.read_index(str(d / "faiss.index"))
-        self._after_load()
-
-    def _after_load(self) -> None:
-        pass
 
     def _selector(self, allowed: np.ndarray):
         """A bitmap selector over row ids (kept alive on self while it is used)."""
@@ -284,22 +327,57 @@ class _FaissBackend(VectorBackend):
 
 
 class FlatBackend(_FaissBackend):
-    """Exact FAISS search: IndexIDMap2 over IndexFlatIP, row ids as FAISS ids."""
+    """Exact FAISS search over an IndexFlatIP whose n-th vector is row n.
+
+    The FAISS storage is the backend's row-slot matrix (`_mat` is a view of it, zeros in
+    absent slots), so each vector is held once. On disk the flat index is vectors.npy
+    alone: loading copies it into a new IndexFlatIP (an index saved by an older version
+    with its own faiss.index loads the same way)."""
 
     name = "flat"
 
     def _new_index(self):
         import faiss
 
-        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        return faiss.IndexFlatIP(self.dim)
 
-    def _add(self, ids, vecs):
-        self.index.add_with_ids(vecs, ids)
-
-    def _delete(self, ids):
+    def _view(self) -> None:
+        """Point `_mat` at FAISS's storage (again after every add: it may move)."""
         import faiss
 
-        self.index.remove_ids(faiss.IDSelectorBatch(len(ids), faiss.swig_ptr(ids)))
+        n = int(self.index.ntotal)
+        if n == 0:
+            self._mat = np.zeros((0, self.dim), dtype=np.float32)
+            return
+        flat = faiss.rev_swig_ptr(faiss.downcast_index(self.index).get_xb(), n * self.dim)
+        self._mat = flat.reshape(n, self.dim)
+
+    def _grow(self, top: int) -> None:
+        # np.zeros maps untouched zero pages: the one copy made is FAISS's
+        self.index.add(np.zeros((top - int(self.index.ntotal), self.dim), dtype=np.float32))
+        self._view()
+
+    def _put(self, ids: np.ndarray, vecs: np.ndarray) -> None:
+        self._mat[ids] = vecs  # written into FAISS's own storage
+
+    def _drop(self, ids: np.ndarray) -> None:
+        self._mat[ids] = 0.0
+
+    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+        if allowed is None and self.count < len(self._present):  # absent slots hold zeros
+            allowed = np.flatnonzero(self._present)
+        return super()._search(q, k, allowed)
+
+    def _save(self, d: Path) -> None:
+        pass  # vectors.npy is the whole flat index
+
+    def _load(self, d: Path, meta: dict) -> None:
+        mat = np.load(d / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        self.index = self._new_index()
+        self._grow(len(mat))
+        for s in range(0, len(mat), SAVE_CHUNK_ROWS):
+            self._mat[s : s + SAVE_CHUNK_ROWS] = mat[s : s + SAVE_CHUNK_ROWS]
+        del mat
 
 
 class HNSWBackend(_FaissBackend):
@@ -318,6 +396,7 @@ class HNSWBackend(_FaissBackend):
         self.m, self.ef_construction, self.ef_search = m, ef_construction, ef_search
         self._ids = np.zeros(0, dtype=np.int64)  # faiss id -> row id
         self._r2f: np.ndarray | None = None  # row id -> its current faiss id (-1: none)
+        self._nodes: np.ndarray | None = None  # view of the graph's vectors (faiss id order)
         super().__init__(dim)
 
     def _new_index(self):
@@ -343,12 +422,51 @@ class HNSWBackend(_FaissBackend):
         super()._load(d, meta)
         self._ids = np.load(d / "hnsw_ids.npy", allow_pickle=False)
         self._r2f = None
+        self._nodes = None
 
-    def _add(self, ids, vecs):
+    # storage: the graph's own copy of the vectors, in node order, read through the
+    # row -> node map; there is no row-slot matrix
+    def _grow(self, top: int) -> None:
+        pass
+
+    def _put(self, ids: np.ndarray, vecs: np.ndarray) -> None:
         _faiss_threads(None)
         self.index.add(vecs)
         self._ids = np.concatenate([self._ids, ids])
         self._r2f = None
+        self._nodes = None
+
+    def _drop(self, ids: np.ndarray) -> None:
+        pass  # the node stays in the graph (a tombstone, still a waypoint), never selected
+
+    def _load_matrix(self, d: Path) -> None:
+        pass
+
+    def _node_vectors(self) -> np.ndarray:
+        """A read-only view of the graph's stored vectors, one row per node."""
+        import faiss
+
+        nodes = getattr(self, "_nodes", None)
+        n = int(self.index.ntotal)
+        if nodes is None or len(nodes) != n:
+            if n == 0:
+                nodes = np.zeros((0, self.dim), dtype=np.float32)
+            else:
+                storage = faiss.downcast_index(self.index.storage)
+                nodes = faiss.rev_swig_ptr(storage.get_xb(), n * self.dim).reshape(n, self.dim)
+                nodes.flags.writeable = False
+            self._nodes = nodes
+        return nodes
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        return self._node_vectors()[self._row_to_fid()[ids]]
+
+    def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
+        node_scores = self._node_vectors() @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        s = np.full(len(self._present), -np.inf, dtype=np.float32)
+        rows = np.flatnonzero(self._present)
+        s[rows] = node_scores[self._row_to_fid()[rows]]
+        return s
 
     def _row_to_fid(self) -> np.ndarray:
         """Row id -> the faiss id of its live vector; a re-added row maps to its newest
@@ -473,6 +591,8 @@ class IVFBackend(_FaissBackend):
     def _load(self, d: Path, meta: dict) -> None:
         if (d / "faiss.index").exists():
             super()._load(d, meta)
+        else:  # nothing added yet when it was saved
+            self._load_matrix(d)
 
     def _params(self, sel, k: int, fraction: float):
         import faiss

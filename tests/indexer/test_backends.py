@@ -123,3 +123,34 @@ def test_hnsw_filter_paths_and_re_added_rows(monkeypatch):
         assert list(i[:, 0]) == [0, 10, 20]
         np.testing.assert_allclose(s[:, 0], 1.0, atol=1e-5)
         assert len(set(i[0])) == 5, "a row appears once, not once per graph node"
+
+
+@pytest.mark.parametrize("name", ["flat", "hnsw"])
+def test_vectors_held_once(name, tmp_path):
+    """Flat and HNSW keep no second copy of the vectors beside FAISS's own storage,
+    after building and after loading; the exact paths read FAISS's storage."""
+    rng = np.random.default_rng(2)
+    n, dim = 2000, 384
+    vecs = _unit(rng, n, dim)
+    b = make_backend(name, dim)
+    b.add(np.arange(n), vecs)
+    b.save(tmp_path / name)
+    c = backends.VectorBackend.load(tmp_path / name)
+    one_copy = n * dim * 4
+    for x in (b, c):
+        assert one_copy <= x.memory_bytes() < 1.4 * one_copy, x.memory_bytes() / one_copy
+        np.testing.assert_allclose(x.vectors([7, 1999]), vecs[[7, 1999]])
+        np.testing.assert_allclose(x.scores_all(vecs[3])[:10], vecs[:10] @ vecs[3], rtol=1e-5, atol=1e-6)
+    assert not (tmp_path / "flat" / "faiss.index").exists() if name == "flat" else True
+
+
+def test_flat_slots_grow_and_absent_slots_never_returned():
+    """Row ids added out of order and with gaps: the gap slots (zero vectors in FAISS's
+    storage) are never returned, even when every present row scores below zero."""
+    b = make_backend("flat", 4)
+    b.add([5, 2], -np.eye(4, dtype=np.float32)[:2])
+    b.add([9], -np.eye(4, dtype=np.float32)[2:3])
+    s, i = b.search(np.eye(4, dtype=np.float32)[:1], 5)
+    assert sorted(i[0, :3].tolist()) == [2, 5, 9] and (i[0, 3:] == -1).all()
+    assert (s[0, :3] <= 0).all()
+    np.testing.assert_allclose(b.vectors([9]), -np.eye(4, dtype=np.float32)[2:3])
