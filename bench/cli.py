@@ -13,6 +13,9 @@ from typing import Any
 #: Sizes of the synthetic scale benchmark.
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (2_000,)
+#: Sizes of the whole-search-path benchmark (bench.facade).
+FULL_FACADE_SIZES = (100_000, 1_000_000)
+QUICK_FACADE_SIZES = (2_000,)
 
 
 def register(subparsers) -> None:
@@ -34,6 +37,8 @@ def register(subparsers) -> None:
     p.add_argument("--skip-api", action="store_true", help="skip the served-API load runs")
     p.add_argument("--skip-indexing", action="store_true", help="skip the indexing throughput run")
     p.add_argument("--skip-profile", action="store_true", help="skip the per-stage query profile")
+    p.add_argument("--skip-facade", action="store_true", help="skip the whole search path at 100k-1M synthetic passages")
+    p.add_argument("--facade-sizes", default=None, help="comma-separated passage counts (default 100000,1000000)")
     p.add_argument("--scale-sizes", default=None, help="comma-separated passage counts (default 10000,100000,1000000)")
     p.add_argument("--concurrency", type=int, default=None,
                    help="concurrent API clients (default: the number of cores); an overload run uses twice that")
@@ -134,6 +139,22 @@ def run(args: argparse.Namespace) -> int:
         )
         bench["scale_notes"] = scale_notes(bench["scale"]) if "error" not in bench["scale"] else []
 
+    if not args.skip_facade:
+        import tempfile
+
+        from bench.facade import run_facade
+
+        sizes = [int(s) for s in args.facade_sizes.split(",")] if args.facade_sizes else list(
+            QUICK_FACADE_SIZES if quick else FULL_FACADE_SIZES)
+        log(f"whole search path at scale: {', '.join(f'{n:,}' for n in sizes)} passages")
+        with tempfile.TemporaryDirectory(prefix="practice-search-facade-") as work:
+            bench["facade"] = _guard(
+                lambda: run_facade(
+                    sizes, work_dir=Path(work), n_queries=20 if quick else 100,
+                    cache_dir=None if quick else _bench_cache_dir(), log=log,
+                ), log
+            )
+
     if not args.skip_peer:
         if fake or quick:
             bench["peer"] = {"skipped": "quick mode or test encoder: the peer needs the real model"}
@@ -172,7 +193,7 @@ def _guard(section, log) -> dict[str, Any]:
 
 def _argv_echo(args: argparse.Namespace) -> list[str]:
     out = ["--index", str(args.index), "--json-out", str(args.json_out)]
-    for flag in ("quick", "skip_scale", "skip_peer", "skip_api", "skip_indexing", "skip_profile"):
+    for flag in ("quick", "skip_scale", "skip_peer", "skip_api", "skip_indexing", "skip_profile", "skip_facade"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     return out

@@ -56,6 +56,26 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def _cpu_id() -> dict[str, Any]:
+    """CPU family, model and the vector extensions that set numpy/FAISS/ONNX speed: two
+    machines sold under one name ("AMD EPYC") can differ twofold per core."""
+    out: dict[str, Any] = {}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key in ("cpu family", "model", "stepping") and key not in out:
+                out[key.replace(" ", "_")] = value
+            elif key == "flags" and "isa" not in out:
+                flags = set(value.split())
+                out["isa"] = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile") if f in flags]
+            elif key == "cpu MHz" and "mhz" not in out:
+                out["mhz"] = value
+    except OSError:
+        pass
+    return out
+
+
 def _ram_bytes() -> int:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -87,6 +107,7 @@ def machine_info() -> dict[str, Any]:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cores": os.cpu_count(),
         "cpu_model": _cpu_model(),
+        "cpu": _cpu_id(),
         "ram_gib": round(_ram_bytes() / 2**30, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),

@@ -145,19 +145,25 @@ class VectorBackend:
         s[~self._present] = -np.inf
         return s
 
-    def search(self, query_vectors, k: int, allowed_ids=None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query_vectors, k: int, allowed_ids=None, *, min_results: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids), each of shape (nq, k), padded with -inf / -1.
 
         With `allowed_ids`, only those rows are candidates, and k are returned whenever
-        at least k of them are present."""
+        at least k of them are present. `min_results` < k relaxes that for callers that
+        want up to k but can use fewer: an approximate search that finds at least
+        `min_results` allowed rows is returned as it is, without the costlier filtered
+        walk or exact scoring that completing it to k would take."""
         q = _as_matrix(query_vectors, self.dim)
         k = int(k)
         if k <= 0:
             raise ValueError("k must be positive")
+        need = k if min_results is None else max(1, min(int(min_results), k))
         if allowed_ids is None:
             if self.count == 0:
                 return _topk(np.zeros((len(q), 0), np.float32), np.zeros(0, np.int64), k)
-            return self._search(q, k, None)
+            return self._search(q, k, None, need)
         allowed = _as_ids(allowed_ids)
         allowed = allowed[allowed < len(self._present)]
         allowed = allowed[self._present[allowed]]
@@ -166,8 +172,8 @@ class VectorBackend:
         n = len(allowed)
         if n == 0 or n <= EXACT_MAX_ROWS or n <= EXACT_MAX_FRACTION * self.count:
             return self._exact(q, k, allowed)
-        scores, ids = self._search(q, k, allowed)
-        want = min(k, n)
+        scores, ids = self._search(q, k, allowed, need)
+        want = min(need, n)
         short = (ids[:, :want] < 0).any(axis=1)
         if short.any():  # approximate search came back short: score the allowed rows exactly
             es, ei = self._exact(q[short], k, allowed)
@@ -250,7 +256,9 @@ class VectorBackend:
     def _delete(self, ids: np.ndarray) -> None:
         pass
 
-    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None, need: int | None = None):
+        """Top k among `allowed` (None: all present rows); `need`: how many of them the
+        caller must get (see `search`'s min_results)."""
         rows = np.flatnonzero(self._present) if allowed is None else allowed
         return self._exact(q, k, rows)
 
@@ -312,7 +320,7 @@ class _FaissBackend(VectorBackend):
 
         return faiss.SearchParameters(sel=sel)
 
-    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None, need: int | None = None):
         sel = None
         fraction = 1.0
         if allowed is not None:
@@ -363,7 +371,7 @@ class FlatBackend(_FaissBackend):
     def _drop(self, ids: np.ndarray) -> None:
         self._mat[ids] = 0.0
 
-    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None, need: int | None = None):
         if allowed is None and self.count < len(self._present):  # absent slots hold zeros
             allowed = np.flatnonzero(self._present)
         return super()._search(q, k, allowed)
@@ -499,11 +507,11 @@ class HNSWBackend(_FaissBackend):
         ef = max(ef, k, self.ef_search)
         return faiss.SearchParametersHNSW(sel=sel, efSearch=ef)
 
-    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
+    def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None, need: int | None = None):
         if allowed is None and self.count < len(self._ids):  # tombstones present
             allowed = np.flatnonzero(self._present)
         if allowed is not None:
-            return self._postfilter(q, k, allowed)
+            return self._postfilter(q, k, allowed, k if need is None else need)
         return self._walk(q, k, None)
 
     def _walk(self, q: np.ndarray, k: int, allowed: np.ndarray | None):
@@ -511,9 +519,10 @@ class HNSWBackend(_FaissBackend):
         ids = np.where(fids >= 0, self._ids[np.clip(fids, 0, None)], -1)
         return scores, ids
 
-    def _postfilter(self, q: np.ndarray, k: int, allowed: np.ndarray):
+    def _postfilter(self, q: np.ndarray, k: int, allowed: np.ndarray, need: int):
         """Unfiltered graph search for enough neighbours, keep the allowed ones; queries
-        left short go to the filtered walk (the base class then scores exactly if needed)."""
+        left with fewer than `need` go to the filtered walk (the base class then scores
+        exactly if needed)."""
         import faiss
 
         fraction = max(len(allowed) / max(self.count, 1), 1e-6)
@@ -528,7 +537,7 @@ class HNSWBackend(_FaissBackend):
         r2f = self._row_to_fid()
         out_s = np.full((len(q), k), -np.inf, dtype=np.float32)
         out_i = np.full((len(q), k), -1, dtype=np.int64)
-        want = min(k, len(allowed))
+        want = min(need, len(allowed))
         short = []
         for i in range(len(q)):
             f = cf[i]
@@ -600,7 +609,7 @@ class IVFBackend(_FaissBackend):
         nprobe = int(min(self.nprobe * min(1 / fraction, MAX_FILTER_WIDENING), self.nlist or 1))
         return faiss.SearchParametersIVF(sel=sel, nprobe=max(nprobe, 1))
 
-    def _search(self, q, k, allowed):
+    def _search(self, q, k, allowed, need=None):
         if self.index is None:
             return self._exact(q, k, np.flatnonzero(self._present))
         return super()._search(q, k, allowed)

@@ -68,9 +68,12 @@ def tokenize(text: str) -> list[str]:
 def top_positive(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Top-k (scores, rows) among the allowed rows with a positive score, best first
     (ties by row id), so a filtered query gets k whenever k allowed rows match."""
-    rows = np.flatnonzero(scores > 0)
-    if allowed is not None:
-        rows = rows[np.isin(rows, allowed)]
+    positive = scores > 0
+    if allowed is not None:  # a mask, not np.isin: one pass, no sort of either side
+        ok = np.zeros(len(scores), dtype=bool)
+        ok[allowed] = True
+        positive &= ok
+    rows = np.flatnonzero(positive)
     sub = scores[rows]
     if len(rows) > k:
         part = np.argpartition(-sub, k - 1)[:k]

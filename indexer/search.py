@@ -278,27 +278,37 @@ class SearchIndex:
             match[rows[scores >= float(scores.max()) - self.hybrid.dense_margin]] = True
         return match & allow
 
-    def _dense_for_match(self, st: _State, qv: np.ndarray, allowed: np.ndarray | None):
+    def _dense_for_match(self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, rank_depth: int | None = None):
         """(every row's score, None) on an exact backend, one scan that serves both the
         ranking and the match set; (None, the approximate top `match_depth`) otherwise,
-        so an approximate backend never scans every row (see the module docstring)."""
+        so an approximate backend never scans every row (see the module docstring).
+
+        The approximate candidates also serve the ranking, which needs only `rank_depth`
+        of them: under a filter the search may stop once it has that many rather than
+        complete all `match_depth` (the match set is a lower bound either way)."""
         if st.vectors.name in EXACT_BACKENDS:
             return st.vectors.scores_all(qv), None
         n_allowed = st.store.n_rows if allowed is None else len(allowed)
-        return None, self._dense_candidates(st, qv, allowed, min(self.hybrid.match_depth, max(n_allowed, 1)))
+        depth = min(self.hybrid.match_depth, max(n_allowed, 1))
+        return None, self._dense_candidates(st, qv, allowed, depth, min_results=rank_depth)
 
-    def _dense_candidates(self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int):
-        """(rows, scores) of the approximate dense top `depth` among allowed rows."""
-        ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed)
+    def _dense_candidates(
+        self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int, min_results: int | None = None
+    ):
+        """(rows, scores) of the approximate dense top `depth` among allowed rows, best first."""
+        ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed, min_results=min_results)
         keep = dr[0] >= 0
         return dr[0][keep], ds[0][keep]
 
     def _rank(
         self, st: _State, query: str, mode: str, allowed: np.ndarray | None, depth: int,
         qv: np.ndarray | None, bm25_all: np.ndarray | None, qlang: str,
-        dense_all: np.ndarray | None = None,
+        dense_all: np.ndarray | None = None, dense_cand: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) best first, at most `depth` long (fused for hybrid)."""
+        """(rows, scores) best first, at most `depth` long (fused for hybrid). The dense
+        candidates come from `dense_all` (exact backends), else from the match set's
+        approximate candidates `dense_cand` when they reach `depth` (or every allowed
+        row), else from a search of their own."""
         if mode == "bm25":
             scores, rows = st.lexical.search(query, depth, allowed) if bm25_all is None else top_positive(bm25_all, depth, allowed)
             return rows, scores
@@ -306,6 +316,8 @@ class SearchIndex:
             # exact backend: the full score vector is already computed (for the match
             # set), so rank from it rather than scanning every vector a second time
             d_rows, d_scores = _top_dense(dense_all, depth, allowed)
+        elif dense_cand is not None and len(dense_cand[0]) >= min(depth, st.store.n_rows if allowed is None else len(allowed)):
+            d_rows, d_scores = dense_cand[0][:depth], dense_cand[1][:depth]
         else:
             d_rows, d_scores = self._dense_candidates(st, qv, allowed, depth)
         if mode == "dense":
@@ -362,15 +374,15 @@ class SearchIndex:
             t_embed = time.perf_counter() - te
         ts = time.perf_counter()
         bm25_all = st.lexical.scores(query) if mode in ("bm25", "hybrid") else None
-        dense_cand = None
-        if qv is not None:
-            dense_all, dense_cand = self._dense_for_match(st, qv, allowed)
         qlang = detect_query_lang(query)
         need = offset + k
         depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
+        dense_cand = None
+        if qv is not None:
+            dense_all, dense_cand = self._dense_for_match(st, qv, allowed, min(depth, max(n_allowed, 1)))
         while True:
             rows, scores = self._rank(
-                st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang, dense_all
+                st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang, dense_all, dense_cand
             )
             if not group:
                 enough = len(rows) >= need
@@ -400,7 +412,7 @@ class SearchIndex:
             offset=offset,
             filters=describe_filters(filters),
             matched_passages=int(match.sum()),
-            matched_documents=int(len(np.unique(st.store.row_doc[match]))),
+            matched_documents=len(st.store.docs_of_rows(match)),
             counts_exact=dense_cand is None,
             hits=hits,
             passages=phits,
@@ -492,7 +504,7 @@ class SearchIndex:
             offset=0,
             filters=describe_filters(filters),
             matched_passages=int(len(allowed)),
-            matched_documents=int(len(np.unique(st.store.row_doc[allowed]))),
+            matched_documents=len(st.store.docs_of_rows(allowed)),
             hits=hits,
             timing_ms={"total": round((time.perf_counter() - t0) * 1000, 2)},
         )
@@ -507,7 +519,7 @@ class SearchIndex:
             match = self._match_rows(st, allowed, dense_all, st.lexical.scores(query), dense_cand)
         else:
             match = self._match_rows(st, allowed, None, None)
-        return np.unique(st.store.row_doc[match]), match
+        return st.store.docs_of_rows(match), match
 
     def facets(self, query: str | None = None, filters: Filters | None = None) -> Facets:
         """Matching-document counts per country, objective, language, section kind,
@@ -531,9 +543,10 @@ class SearchIndex:
         sections: dict[str, int] = {}
         mrows = np.flatnonzero(match)
         if len(mrows):
-            pairs = np.unique(np.stack([st.store.row_section[mrows], st.store.row_doc[mrows]]), axis=1)
-            codes, counts = np.unique(pairs[0], return_counts=True)
-            sections = {st.store.sections[c]: int(n) for c, n in zip(codes, counts, strict=True)}
+            seen = np.zeros((len(st.store.sections), len(st.store.documents)), dtype=bool)
+            seen[st.store.row_section[mrows], st.store.row_doc[mrows]] = True  # (section, document) pairs
+            per_section = seen.sum(axis=1)
+            sections = {st.store.sections[c]: int(per_section[c]) for c in np.flatnonzero(per_section)}
         return Facets(
             matched_documents=int(len(docs)),
             countries=dict(countries.most_common()),

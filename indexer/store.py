@@ -185,6 +185,13 @@ class MetadataStore:
         return rows
 
     # -- access --------------------------------------------------------------------
+    def docs_of_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The documents (indices, ascending) holding any of `rows` (row ids, or a boolean
+        mask over rows): one pass over the rows, no sort."""
+        seen = np.zeros(len(self.documents), dtype=bool)
+        seen[self.row_doc[rows]] = True
+        return np.flatnonzero(seen)
+
     def rows_of_doc(self, doc: int) -> np.ndarray:
         """The rows of document index `doc`, ascending."""
         return self._row_order[self._doc_bounds[doc] : self._doc_bounds[doc + 1]]

@@ -36,6 +36,15 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
     assert bench["scale"]["1000"]["flat"]["recall@10"] == 1.0  # exact search is its own ground truth
     assert bench["machine"]["cores"] >= 1 and bench["command"].startswith("practice-search bench")
     assert bench["peer"]["skipped"]
+    # the whole search path over a synthetic index, flat and HNSW, every mode and filter
+    fac = bench["facade"]["2000"]
+    assert fac["passages"] == 2000 and set(fac["backends"]) == {"flat", "hnsw"}
+    for b in fac["backends"].values():
+        for mode in ("hybrid", "dense"):
+            for f in ("unfiltered", "filtered_1pct", "filtered_10pct"):
+                assert b[mode][f]["queries"] == 20 and b[mode][f]["p50_ms"] > 0
+        assert b["hybrid"]["filtered_1pct"]["matched_documents_median"] < b["hybrid"]["unfiltered"]["matched_documents_median"]
+    assert bench["machine"]["cpu"].get("cpu_family")
     md = out_md.read_text()
-    assert "API latency" in md and "Search core at scale" in md
+    assert "API latency" in md and "Search core at scale" in md and "whole search path" in md
     assert "p50" in done.stdout
