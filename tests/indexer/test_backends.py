@@ -154,3 +154,26 @@ def test_flat_slots_grow_and_absent_slots_never_returned():
     assert sorted(i[0, :3].tolist()) == [2, 5, 9] and (i[0, 3:] == -1).all()
     assert (s[0, :3] <= 0).all()
     np.testing.assert_allclose(b.vectors([9]), -np.eye(4, dtype=np.float32)[2:3])
+
+
+def test_min_results_skips_completing_a_filtered_search(monkeypatch):
+    """search(k, allowed, min_results=m): an HNSW post-filtered search that found at least
+    m allowed rows is returned as is (no filtered walk, no exact scoring); without
+    min_results the same search is completed to k."""
+    rng = np.random.default_rng(3)
+    vecs, q = _unit(rng, 5000, 16), _unit(rng, 1, 16)
+    b = make_backend("hnsw", 16)
+    b.add(np.arange(5000), vecs)
+    monkeypatch.setattr(backends, "EXACT_MAX_ROWS", 10)
+    monkeypatch.setattr(backends, "EXACT_MAX_FRACTION", 0.0)
+    monkeypatch.setattr(backends, "POSTFILTER_MAX_K", 400)
+    allowed = np.arange(0, 5000, 10)  # 10%: ~40 allowed among 400 unfiltered neighbours
+    walks = []
+    real_walk = type(b)._walk
+    monkeypatch.setattr(type(b), "_walk", lambda self, *a: walks.append(1) or real_walk(self, *a))
+    s, i = b.search(q, 200, allowed_ids=allowed, min_results=20)
+    found = i[0][i[0] >= 0]
+    assert 20 <= len(found) < 200 and not walks
+    assert np.isin(found, allowed).all() and (np.diff(s[0][: len(found)]) <= 1e-6).all()
+    s, i = b.search(q, 200, allowed_ids=allowed)
+    assert (i[0] >= 0).all() and walks, "without min_results the search is completed to k"

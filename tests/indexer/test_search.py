@@ -190,3 +190,29 @@ def test_approximate_backend_never_scans_every_row(
         < facets.matched_documents
         <= exact.facets("remittances financial inclusion").matched_documents
     )
+
+
+@pytest.mark.parametrize("backend", ["hnsw", "ivf"])
+def test_approximate_backend_one_vector_search_per_query(tmp_path, synth_docs, backend, monkeypatch):
+    """The match set's approximate candidates also rank: one vector search per query,
+    filtered or not, unless the ranking needs more candidates than they hold."""
+    from indexer.build import build_index_from_documents
+
+    enc = FakeEncoder()
+    build_index_from_documents(synth_docs, tmp_path / "ix", embedder=enc, backend=backend)
+    ix = SearchIndex.open(tmp_path / "ix", enc)
+    calls = []
+    real = type(ix._state.vectors).search
+
+    def counted(self, *a, **k):
+        calls.append(k.get("min_results"))
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(type(ix._state.vectors), "search", counted)
+    for mode in ("hybrid", "dense"):
+        for filters in (None, parse_filters(country="PE"), parse_filters(objective=10)):
+            calls.clear()
+            res = ix.search("remittances financial inclusion", filters, mode=mode, k=5)
+            assert len(calls) == 1, (mode, filters, calls)
+            assert calls[0] is not None and calls[0] <= ix.hybrid.depth
+            assert res.hits
