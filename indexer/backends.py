@@ -320,6 +320,28 @@ class _FaissBackend(VectorBackend):
 
         return faiss.SearchParameters(sel=sel)
 
+    #: Up to this many queries at once, exact scoring of a row subset reads FAISS's storage
+    #: in place (IndexFlat.compute_distance_subset: at 1M, 10k rows in 0.7 ms instead of
+    #: 2.5 ms for a numpy gather and product); more queries share one gathered matrix.
+    SUBSET_MAX_QUERIES = 8
+
+    def _flat_storage(self):
+        """(the IndexFlat holding the vectors, row ids -> its ids), or None."""
+        return None
+
+    def _exact(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        store = self._flat_storage() if len(q) <= self.SUBSET_MAX_QUERIES and len(rows) else None
+        if store is None:
+            return super()._exact(q, k, rows)
+        import faiss
+
+        flat, to_flat = store
+        labels = np.ascontiguousarray(np.broadcast_to(to_flat(rows).astype(np.int64), (len(q), len(rows))))
+        scores = np.empty((len(q), len(rows)), dtype=np.float32)
+        qc = np.ascontiguousarray(q, dtype=np.float32)
+        flat.compute_distance_subset(len(q), faiss.swig_ptr(qc), len(rows), faiss.swig_ptr(scores), faiss.swig_ptr(labels))
+        return _topk(scores, rows, k)
+
     def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None, need: int | None = None):
         sel = None
         fraction = 1.0
@@ -359,6 +381,9 @@ class FlatBackend(_FaissBackend):
             return
         flat = faiss.rev_swig_ptr(faiss.downcast_index(self.index).get_xb(), n * self.dim)
         self._mat = flat.reshape(n, self.dim)
+
+    def _flat_storage(self):
+        return (self.index, lambda rows: rows) if self.index.ntotal else None
 
     def _grow(self, top: int) -> None:
         # np.zeros maps untouched zero pages: the one copy made is FAISS's
@@ -469,6 +494,14 @@ class HNSWBackend(_FaissBackend):
     def _rows(self, ids: np.ndarray) -> np.ndarray:
         return self._node_vectors()[self._row_to_fid()[ids]]
 
+    def _flat_storage(self):
+        import faiss
+
+        if not self.index.ntotal:
+            return None
+        r2f = self._row_to_fid()
+        return faiss.downcast_index(self.index.storage), lambda rows: r2f[rows]
+
     def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
         node_scores = self._node_vectors() @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
         s = np.full(len(self._present), -np.inf, dtype=np.float32)
@@ -526,8 +559,10 @@ class HNSWBackend(_FaissBackend):
         import faiss
 
         fraction = max(len(allowed) / max(self.count, 1), 1e-6)
-        kk = int(min(np.ceil(k / fraction * POSTFILTER_OVERSAMPLE), POSTFILTER_MAX_K, len(self._ids)))
-        if kk <= k:
+        # enough neighbours to expect `need` allowed ones (oversampled), and at least k
+        kk = max(int(np.ceil(need / fraction * POSTFILTER_OVERSAMPLE)), k)
+        kk = int(min(kk, POSTFILTER_MAX_K, len(self._ids)))
+        if kk <= need:
             return self._walk(q, k, allowed)
         _faiss_threads(SEARCH_THREADS if len(q) <= 8 else None)
         params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, kk))

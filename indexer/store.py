@@ -47,14 +47,16 @@ def doc_row_index(row_doc: np.ndarray, n_docs: int) -> tuple[np.ndarray, np.ndar
     return order, bounds
 
 
-def rows_of_docs(order: np.ndarray, bounds: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """The sorted rows of the given documents, from a `doc_row_index`."""
+def rows_of_docs(order: np.ndarray, bounds: np.ndarray, docs: np.ndarray, presorted: bool = False) -> np.ndarray:
+    """The sorted rows of the given documents, from a `doc_row_index`. `presorted`: the
+    order is the identity and `docs` ascend, so the gathered rows already are sorted."""
     if len(docs) == 0:
         return np.zeros(0, dtype=np.int64)
     starts, lens = bounds[docs], bounds[docs + 1] - bounds[docs]
     total = int(lens.sum())
     shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-    return np.sort(order[shift + np.arange(total)])
+    rows = order[shift + np.arange(total)]
+    return rows if presorted else np.sort(rows)
 
 
 class MetadataStore:
@@ -87,6 +89,8 @@ class MetadataStore:
             raise ValueError("a passage names a document that is not in the store")
         #: rows grouped by document (CSR): rows of document d = _row_order[_doc_bounds[d]:_doc_bounds[d+1]]
         self._row_order, self._doc_bounds = doc_row_index(self.row_doc, n_docs)
+        #: passages listed document by document (as builds store them): no gather needed
+        self._rows_in_doc_order = bool((self._row_order == np.arange(n_rows)).all())
 
         # row-level columns
         self.langs: list[str] = sorted({p.lang for p in passages})
@@ -103,6 +107,7 @@ class MetadataStore:
         ccode = {c: i for i, c in enumerate(self.countries)}
         self.doc_country = np.zeros((n_docs, max(len(self.countries), 1)), dtype=bool)
         self.doc_objective = {s: np.zeros((n_docs, 24), dtype=bool) for s in OBJECTIVE_SOURCES}
+        self._objective_cache: dict[tuple[str, ...], np.ndarray] = {}
         self.doc_year_min = np.full(n_docs, -1, dtype=np.int32)
         self.doc_year_max = np.full(n_docs, -1, dtype=np.int32)
         self.doc_types: list[str] = sorted({(d.doc_type or "").lower() for d in self.documents})
@@ -125,11 +130,17 @@ class MetadataStore:
         return len(self.passage_ids)
 
     def objective_matrix(self, sources: Iterable[str]) -> np.ndarray:
-        """(docs, 24) boolean: document has objective n from any of the sources."""
-        m = np.zeros((len(self.documents), 24), dtype=bool)
-        for s in sources:
-            if s in self.doc_objective:
-                m |= self.doc_objective[s]
+        """(docs, 24) boolean: document has objective n from any of the sources (kept per
+        combination of sources: the store never changes; do not write to it)."""
+        key = tuple(sorted(set(sources)))
+        m = self._objective_cache.get(key)
+        if m is None:
+            m = np.zeros((len(self.documents), 24), dtype=bool)
+            for s in key:
+                if s in self.doc_objective:
+                    m |= self.doc_objective[s]
+            m.flags.writeable = False
+            self._objective_cache[key] = m
         return m
 
     def doc_mask(self, f: Filters | None) -> np.ndarray:
@@ -175,7 +186,7 @@ class MetadataStore:
         docs = np.flatnonzero(self.doc_mask(f))
         if len(docs) > SELECTIVE_DOC_FRACTION * max(len(self.documents), 1):
             return np.flatnonzero(self.row_mask(f))
-        rows = rows_of_docs(self._row_order, self._doc_bounds, docs)
+        rows = rows_of_docs(self._row_order, self._doc_bounds, docs, presorted=self._rows_in_doc_order)
         if f.langs:
             codes = [self.langs.index(lg) for lg in f.langs if lg in self.langs]
             rows = rows[np.isin(self.row_lang[rows], codes)]
@@ -188,6 +199,18 @@ class MetadataStore:
     def docs_of_rows(self, rows: np.ndarray) -> np.ndarray:
         """The documents (indices, ascending) holding any of `rows` (row ids, or a boolean
         mask over rows): one pass over the rows, no sort."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool and np.count_nonzero(rows) < len(rows) // 16:
+            rows = np.flatnonzero(rows)  # sparse: gather the few rows' documents
+        if rows.dtype == bool and len(self.documents) and len(rows) == self.n_rows:
+            # a mask over every row: OR it within each document's run of rows
+            mask = rows if self._rows_in_doc_order else rows[self._row_order]
+            starts = self._doc_bounds[:-1]
+            nonempty = starts < self._doc_bounds[1:]
+            seen = np.zeros(len(self.documents), dtype=bool)
+            if nonempty.any():
+                seen[nonempty] = np.logical_or.reduceat(mask, starts[nonempty])
+            return np.flatnonzero(seen)
         seen = np.zeros(len(self.documents), dtype=bool)
         seen[self.row_doc[rows]] = True
         return np.flatnonzero(seen)

@@ -1,0 +1,34 @@
+"""BM25 scores: the compiled summation path gives bm25s's own get_scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer import lexical
+from indexer.lexical import LexicalIndex, tokenize
+
+TEXTS = [
+    "Trafficking in persons: protection of child victims in Peru",
+    "Trata de personas: protección de niñas y niños víctimas en el Perú",
+    "Labour migration and ethical recruitment of seasonal workers",
+    "Remesas e inclusión financiera de personas migrantes",
+    "",
+    "Border management with a human rights approach",
+] * 30
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_scores_equal_bm25s_get_scores(compiled, monkeypatch):
+    if compiled and lexical._numba_scorer() is None:
+        pytest.fail("numba is a dependency of the install (through ranx); the compiled path must load")
+    if not compiled:
+        monkeypatch.setattr(lexical, "_numba_scorer", lambda: None)
+    ix = LexicalIndex.build(TEXTS)
+    for q in ("trata de niños", "trafficking children Peru", "remittances", "zzzz unknown", "protección fronteras"):
+        got = ix.scores(q)
+        toks = [t for t in dict.fromkeys(tokenize(q)) if t in ix.retriever.vocab_dict]
+        want = np.asarray(ix.retriever.get_scores(toks), dtype=np.float32) if toks else np.zeros(len(TEXTS), np.float32)
+        assert got.shape == (len(TEXTS),) and got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    assert ix.scores("trata de niños")[1] > 0 and ix.scores("trata de niños")[2] == 0
