@@ -228,6 +228,17 @@ def measure(index, queries: list[str], filters, mode: str, n: int) -> dict[str, 
     return out
 
 
+def measure_facets(index, queries: list[str], filters, n: int) -> dict[str, Any]:
+    """`SearchIndex.facets` for a query (the page asks for them with every search)."""
+    index.facets(queries[0], filters)
+    t = []
+    for q in queries[:n]:
+        t0 = time.perf_counter()
+        index.facets(q, filters)
+        t.append((time.perf_counter() - t0) * 1000)
+    return latency_summary(t) | {"queries": len(t)}
+
+
 def run_facade(
     sizes: list[int], *, work_dir: Path, n_queries: int = 100, cache_dir: Path | None = None,
     log: Callable[[str], None] = print,
@@ -278,6 +289,10 @@ def run_facade(
                             f"(search {s['search_p50_ms']:.2f}, to_dict {s['to_dict_p50_ms']:.2f}; {s['matched_documents_median']} docs matched)"
                         )
                 b["worst_p50_ms"] = max(b[m][f]["p50_ms"] for m in ("hybrid", "dense") for f in FILTERS)
+                b["facets"] = {fname: measure_facets(index, queries, Filters(**f) if f else None, min(n_queries, 30))
+                               for fname, f in FILTERS.items()}
+                log(f"    {backend:5s} facets (hybrid match set) p50 " + ", ".join(
+                    f"{k} {v['p50_ms']:.1f} ms" for k, v in b["facets"].items()))
                 entry["backends"][backend] = b
                 del index
             entry["rss_before_bytes"] = rss0

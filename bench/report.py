@@ -288,6 +288,14 @@ def facade_markdown(fac: dict[str, Any] | None) -> list[str]:
                     f"| {int(n):,} | {backend} | {mode} | " + " | ".join(cells)
                     + f" | {_f(float(p95), 2)} | {_f(b.get('load_s'))} | {_f(b.get('rss_bytes_per_passage'), 0)} |"
                 )
+        for backend, b in e["backends"].items():
+            fc = b.get("facets") or {}
+            if fc:
+                lines.append(
+                    f"| {int(n):,} | {backend} | facets | "
+                    + " | ".join(_f((fc.get(f) or {}).get("p50_ms"), 2) for f in ("unfiltered", "filtered_1pct", "filtered_10pct"))
+                    + f" | {_f(float(max((fc.get(f) or {}).get('p95_ms') or 0 for f in fc)), 2)} | | |"
+                )
         lines.append("")
         lines.append(
             f"{int(n):,}: index built in {_f(e.get('build_s_without_model'))} s without the model "

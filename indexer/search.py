@@ -38,7 +38,6 @@ import json
 import os
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -533,21 +532,24 @@ class SearchIndex:
         """Matching-document counts per country, objective, language, section kind,
         doc type and year, over the whole match set (not just a page of results)."""
         st = self._state
+        store = st.store
         docs, match = self._match_docs(st, query, filters)
         sources = filters.objective_sources if filters is not None else DEFAULT_OBJECTIVE_SOURCES
-        countries: Counter[str] = Counter()
-        objectives: Counter[int] = Counter()
-        languages: Counter[str] = Counter()
-        doc_types: Counter[str] = Counter()
-        years: Counter[int] = Counter()
-        for d in docs.tolist():
-            doc = st.store.documents[d]
-            countries.update(doc.countries.all())
-            objectives.update(doc.objectives.numbers(sources))
-            languages.update(doc.languages)
-            if doc.doc_type:
-                doc_types[doc.doc_type] += 1
-            years.update(set(doc.years))
+        # column sums over the matched documents' rows of the store's document x value
+        # matrices: no loop over documents (200k of them match a broad query at 1M passages)
+
+        def by_count(names: list[str], counts: np.ndarray) -> dict[str, int]:
+            order = sorted((-int(n), name) for name, n in zip(names, counts, strict=False) if n)
+            return {name: -n for n, name in order}
+
+        countries = by_count(store.countries, np.count_nonzero(store.doc_country[docs], axis=0))
+        per_objective = np.count_nonzero(store.objective_matrix(sources)[docs], axis=0)
+        objectives = {n: int(per_objective[n]) for n in range(1, 24) if per_objective[n]}
+        languages = by_count(store.doc_langs, np.count_nonzero(store.doc_lang[docs], axis=0))
+        per_type = np.bincount(store.doc_type[docs], minlength=len(store.doc_types))
+        doc_types = by_count(store.doc_type_names, np.where([bool(t) for t in store.doc_type_names], per_type, 0))
+        per_year = np.count_nonzero(store.doc_year[docs], axis=0)
+        years = {y: int(per_year[i]) for i, y in enumerate(store.years) if per_year[i]}
         sections: dict[str, int] = {}
         mrows = np.flatnonzero(match)
         if len(mrows):
@@ -557,12 +559,12 @@ class SearchIndex:
             sections = {st.store.sections[c]: int(per_section[c]) for c in np.flatnonzero(per_section)}
         return Facets(
             matched_documents=int(len(docs)),
-            countries=dict(countries.most_common()),
-            objectives=dict(sorted(objectives.items())),
-            languages=dict(languages.most_common()),
+            countries=countries,
+            objectives=objectives,
+            languages=languages,
             sections=sections,
-            doc_types=dict(doc_types.most_common()),
-            years=dict(sorted(years.items())),
+            doc_types=doc_types,
+            years=years,
         )
 
     def gapmap(

@@ -113,7 +113,23 @@ class MetadataStore:
         self.doc_types: list[str] = sorted({(d.doc_type or "").lower() for d in self.documents})
         tcode = {t: i for i, t in enumerate(self.doc_types)}
         self.doc_type = np.zeros(n_docs, dtype=np.int16)
+        #: each doc type as first written (facets show it so); "" for none
+        self.doc_type_names: list[str] = [""] * len(self.doc_types)
+        # facet columns: document languages and years as document x value matrices
+        self.doc_langs: list[str] = sorted({lg for d in self.documents for lg in d.languages})
+        lcode = {v: i for i, v in enumerate(self.doc_langs)}
+        self.doc_lang = np.zeros((n_docs, max(len(self.doc_langs), 1)), dtype=bool)
+        self.years: list[int] = sorted({y for d in self.documents for y in d.years})
+        ycode = {v: i for i, v in enumerate(self.years)}
+        self.doc_year = np.zeros((n_docs, max(len(self.years), 1)), dtype=bool)
         for i, d in enumerate(self.documents):
+            for lg in d.languages:
+                self.doc_lang[i, lcode[lg]] = True
+            for y in d.years:
+                self.doc_year[i, ycode[y]] = True
+            t = tcode[(d.doc_type or "").lower()]
+            if d.doc_type and not self.doc_type_names[t]:
+                self.doc_type_names[t] = d.doc_type
             for c in d.countries.all():
                 self.doc_country[i, ccode[c]] = True
             for s in OBJECTIVE_SOURCES:

@@ -44,6 +44,7 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
             for f in ("unfiltered", "filtered_1pct", "filtered_10pct"):
                 assert b[mode][f]["queries"] == 20 and b[mode][f]["p50_ms"] > 0
         assert b["hybrid"]["filtered_1pct"]["matched_documents_median"] < b["hybrid"]["unfiltered"]["matched_documents_median"]
+        assert all(b["facets"][f]["p50_ms"] > 0 for f in ("unfiltered", "filtered_1pct", "filtered_10pct"))
     assert bench["machine"]["cpu"].get("cpu_family")
     md = out_md.read_text()
     assert "API latency" in md and "Search core at scale" in md and "whole search path" in md

@@ -6,7 +6,7 @@ import pytest
 
 from indexer.filters import parse_filters
 from indexer.search import SearchIndex
-from indexer.types import SearchError, UnknownDocument
+from indexer.types import DEFAULT_OBJECTIVE_SOURCES, SearchError, UnknownDocument
 from tests.fakes import FakeEncoder
 
 
@@ -216,3 +216,50 @@ def test_approximate_backend_one_vector_search_per_query(tmp_path, synth_docs, b
             assert len(calls) == 1, (mode, filters, calls)
             assert calls[0] is not None and calls[0] <= ix.hybrid.depth
             assert res.hits
+
+
+def test_facets_equal_a_count_over_each_matched_document(tmp_path):
+    """The column-sum facets give what counting document by document gives: every
+    country, objective, language, doc type (as first written) and year, ordered by count."""
+    import dataclasses
+    from collections import Counter
+
+    from indexer.build import build_index_from_documents
+    from tests.indexer.conftest import synthetic_documents
+
+    types = ["Evaluation", "practice", None, "evaluation", "Lessons"]
+    docs = [
+        dataclasses.replace(
+            d, doc_type=types[i % len(types)], years=tuple(sorted({2015 + i % 10, 2016 + i % 7})),
+            languages=("es", "en") if i % 5 == 0 else d.languages,
+        )
+        for i, d in enumerate(synthetic_documents())
+    ]
+    enc = FakeEncoder()
+    build_index_from_documents(docs, tmp_path / "ix", embedder=enc)
+    ix = SearchIndex.open(tmp_path / "ix", enc)
+    st = ix._state
+    spelling: dict[str, str] = {}  # a doc type counts under its first spelling
+    for d in docs:
+        if d.doc_type:
+            spelling.setdefault(d.doc_type.lower(), d.doc_type)
+    for query, filters in ((None, None), ("remittances", None), (None, parse_filters(objective=10)),
+                           ("trafficking", parse_filters(country="PE")), ("zzzz", None)):
+        f = ix.facets(query, filters)
+        matched, _ = ix._match_docs(st, query, filters)
+        sources = filters.objective_sources if filters is not None else DEFAULT_OBJECTIVE_SOURCES
+        want: dict[str, Counter] = {k: Counter() for k in ("countries", "objectives", "languages", "doc_types", "years")}
+        for d in matched.tolist():
+            doc = st.store.documents[d]
+            want["countries"].update(doc.countries.all())
+            want["objectives"].update(doc.objectives.numbers(sources))
+            want["languages"].update(doc.languages)
+            want["doc_types"].update([spelling[doc.doc_type.lower()]] if doc.doc_type else [])
+            want["years"].update(set(doc.years))
+        for key, counter in want.items():
+            got = getattr(f, key)
+            assert got == dict(counter), (key, query)
+            if key in ("countries", "languages", "doc_types"):
+                assert list(got.values()) == sorted(got.values(), reverse=True), key
+        assert list(f.years) == sorted(f.years) and list(f.objectives) == sorted(f.objectives)
+        assert f.matched_documents == len(matched)
