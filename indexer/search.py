@@ -386,10 +386,11 @@ class SearchIndex:
         if qv is not None:  # the ranking needs at least what the page shows
             shown = need * (passages_per_doc if group else 1)
             dense_all, dense_cand = self._dense_for_match(st, qv, allowed, min(shown, max(n_allowed, 1)))
+        cand_min = need * (passages_per_doc if group else 1)
         while True:
             rows, scores = self._rank(
                 st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang, dense_all, dense_cand,
-                dense_cand_min=need * (passages_per_doc if group else 1),
+                dense_cand_min=cand_min,
             )
             if not group:
                 enough = len(rows) >= need
@@ -398,6 +399,7 @@ class SearchIndex:
             if enough or depth >= n_allowed:
                 break
             depth *= 4
+            cand_min = depth  # a deeper ranking reuses the candidates only if they reach its depth
         match = self._match_rows(st, allowed, dense_all, bm25_all, dense_cand)
         terms = query_terms(query)
         hits: list[DocumentHit] = []
@@ -522,7 +524,8 @@ class SearchIndex:
         query = self._check_query(query, required=False)
         allowed = st.store.allowed_rows(filters)
         if query:
-            dense_all, dense_cand = self._dense_for_match(st, self._dense_query(query), allowed)
+            # as many dense candidates as a default search page shows (same counts as /search)
+            dense_all, dense_cand = self._dense_for_match(st, self._dense_query(query), allowed, DEFAULT_SHOWN)
             match = self._match_rows(st, allowed, dense_all, st.lexical.scores(query), dense_cand)
         else:
             match = self._match_rows(st, allowed, None, None)
@@ -542,13 +545,13 @@ class SearchIndex:
             order = sorted((-int(n), name) for name, n in zip(names, counts, strict=False) if n)
             return {name: -n for n, name in order}
 
-        countries = by_count(store.countries, np.count_nonzero(store.doc_country[docs], axis=0))
-        per_objective = np.count_nonzero(store.objective_matrix(sources)[docs], axis=0)
+        countries = by_count(store.countries, store.count_docs(store.doc_country, docs))
+        per_objective = store.count_docs(store.objective_matrix(sources), docs)
         objectives = {n: int(per_objective[n]) for n in range(1, 24) if per_objective[n]}
-        languages = by_count(store.doc_langs, np.count_nonzero(store.doc_lang[docs], axis=0))
+        languages = by_count(store.doc_langs, store.count_docs(store.doc_lang, docs))
         per_type = np.bincount(store.doc_type[docs], minlength=len(store.doc_types))
         doc_types = by_count(store.doc_type_names, np.where([bool(t) for t in store.doc_type_names], per_type, 0))
-        per_year = np.count_nonzero(store.doc_year[docs], axis=0)
+        per_year = store.count_docs(store.doc_year, docs)
         years = {y: int(per_year[i]) for i, y in enumerate(store.years) if per_year[i]}
         sections: dict[str, int] = {}
         mrows = np.flatnonzero(match)
@@ -628,6 +631,10 @@ class SearchIndex:
             "matched_documents": int(len(docs)),
         }
 
+
+#: Passages a default search page shows (k=10 documents, 3 passages each): what the match
+#: set of /facets and /gapmap asks of an approximate filtered search, as /search does.
+DEFAULT_SHOWN = 30
 
 #: Backends whose search is an exact scan, which `scores_all` already did.
 EXACT_BACKENDS = frozenset({"flat", "numpy"})

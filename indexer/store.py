@@ -108,6 +108,7 @@ class MetadataStore:
         self.doc_country = np.zeros((n_docs, max(len(self.countries), 1)), dtype=bool)
         self.doc_objective = {s: np.zeros((n_docs, 24), dtype=bool) for s in OBJECTIVE_SOURCES}
         self._objective_cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.doc_year_min = np.full(n_docs, -1, dtype=np.int32)
         self.doc_year_max = np.full(n_docs, -1, dtype=np.int32)
         self.doc_types: list[str] = sorted({(d.doc_type or "").lower() for d in self.documents})
@@ -210,6 +211,20 @@ class MetadataStore:
             codes = [self.sections.index(s) for s in f.sections if s in self.sections]
             rows = rows[np.isin(self.row_section[rows], codes)]
         return rows
+
+    def count_docs(self, matrix: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Column counts of a document x value boolean matrix (doc_country, doc_lang,
+        doc_year, an objective_matrix) over the given documents: a bincount over the
+        matrix's true cells (kept per matrix), not a gather of every matched row."""
+        key = id(matrix)
+        cells = self._cells.get(key)
+        if cells is None or cells[0] is not matrix:
+            cells = (matrix, *np.nonzero(matrix))
+            self._cells[key] = cells
+        _, cell_doc, cell_val = cells
+        chosen = np.zeros(len(self.documents), dtype=bool)
+        chosen[docs] = True
+        return np.bincount(cell_val[chosen[cell_doc]], minlength=matrix.shape[1])
 
     # -- access --------------------------------------------------------------------
     def docs_of_rows(self, rows: np.ndarray) -> np.ndarray:

@@ -263,3 +263,24 @@ def test_facets_equal_a_count_over_each_matched_document(tmp_path):
                 assert list(got.values()) == sorted(got.values(), reverse=True), key
         assert list(f.years) == sorted(f.years) and list(f.objectives) == sorted(f.objectives)
         assert f.matched_documents == len(matched)
+
+
+def test_approximate_grouped_search_still_returns_k_documents(tmp_path, monkeypatch):
+    """Documents with many passages each, a filter, and a match set too shallow to hold k
+    documents: the grouped search goes deeper (a search of its own) and still returns k."""
+    from indexer.build import build_index_from_documents
+    from tests.indexer.conftest import make_doc
+
+    docs = [
+        make_doc(i, [f"labour migration skills recognition part {j} of document {i}" for j in range(30)],
+                 countries=("PE" if i % 2 else "EC",))
+        for i in range(24)
+    ]
+    enc = FakeEncoder()
+    build_index_from_documents(docs, tmp_path / "ix", embedder=enc, backend="hnsw")
+    ix = SearchIndex.open(tmp_path / "ix", enc)
+    monkeypatch.setattr(ix.hybrid, "match_depth", 12)  # the candidates hold ~1 document
+    for mode in ("dense", "hybrid"):
+        # k=4 documents x 3 passages = the 12 candidates: enough rows, too few documents
+        res = ix.search("labour migration skills", parse_filters(country="PE"), mode=mode, k=4)
+        assert len({h.doc_id for h in res.hits}) == len(res.hits) == 4, mode
