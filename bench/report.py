@@ -276,6 +276,7 @@ def facade_markdown(fac: dict[str, Any] | None) -> list[str]:
         "| passages | backend | mode | unfiltered | 1% filter | 10% filter | p95 worst | load s | RSS bytes/passage |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    notes: list[str] = []
     for n, e in fac.items():
         if not isinstance(e, dict) or "backends" not in e:
             continue
@@ -296,11 +297,9 @@ def facade_markdown(fac: dict[str, Any] | None) -> list[str]:
                     + " | ".join(_f((fc.get(f) or {}).get("p50_ms"), 2) for f in ("unfiltered", "filtered_1pct", "filtered_10pct"))
                     + f" | {_f(float(max((fc.get(f) or {}).get('p95_ms') or 0 for f in fc)), 2)} | | |"
                 )
-        lines.append("")
-        lines.append(
-            f"{int(n):,}: index built in {_f(e.get('build_s_without_model'))} s without the model "
+        notes.append(
+            f"- {int(n):,}: index built in {_f(e.get('build_s_without_model'))} s without the model "
             f"(store, BM25, flat vectors); HNSW graph {_f(e.get('hnsw_build_s'))} s"
             + (" (reused from the scale section)" if e.get("hnsw_build_reused") else "") + "."
         )
-        lines.append("")
-    return lines
+    return lines + [""] + notes + [""]
