@@ -478,18 +478,23 @@ class HNSWBackend(_FaissBackend):
     def _load_matrix(self, d: Path) -> None:
         pass
 
+    def _storage(self):
+        """The IndexFlat inside the graph that holds its vectors, in node order."""
+        import faiss
+
+        return faiss.downcast_index(self.index.storage)
+
     def _node_vectors(self) -> np.ndarray:
         """A read-only view of the graph's stored vectors, one row per node."""
         import faiss
 
-        nodes = getattr(self, "_nodes", None)
+        nodes = self._nodes
         n = int(self.index.ntotal)
         if nodes is None or len(nodes) != n:
             if n == 0:
                 nodes = np.zeros((0, self.dim), dtype=np.float32)
             else:
-                storage = faiss.downcast_index(self.index.storage)
-                nodes = faiss.rev_swig_ptr(storage.get_xb(), n * self.dim).reshape(n, self.dim)
+                nodes = faiss.rev_swig_ptr(self._storage().get_xb(), n * self.dim).reshape(n, self.dim)
                 nodes.flags.writeable = False
             self._nodes = nodes
         return nodes
@@ -498,12 +503,10 @@ class HNSWBackend(_FaissBackend):
         return self._node_vectors()[self._row_to_fid()[ids]]
 
     def _flat_storage(self):
-        import faiss
-
         if not self.index.ntotal:
             return None
         r2f = self._row_to_fid()
-        return faiss.downcast_index(self.index.storage), lambda rows: r2f[rows]
+        return self._storage(), lambda rows: r2f[rows]
 
     def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
         node_scores = self._node_vectors() @ np.asarray(query_vector, dtype=np.float32).reshape(-1)

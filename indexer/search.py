@@ -28,7 +28,8 @@ With an approximate vector backend (hnsw, ivf) no query scans every vector: the 
 part of the match set is then taken from the approximate top ``match_depth`` candidates
 (those within ``dense_margin`` of the best), so counts are a lower bound, and responses
 say so with ``counts_exact = False``. Those candidates also feed the ranking: one graph
-search per query, which under a filter may stop once it holds what the page shows. The exact backends (flat, numpy) compute it over all
+search per query, which under a filter may stop once it holds what the page shows. The
+exact backends (flat, numpy) compute it over all
 rows, from the one scan that also ranks.
 """
 
@@ -383,10 +384,9 @@ class SearchIndex:
         need = offset + k
         depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
         dense_cand = None
-        if qv is not None:  # the ranking needs at least what the page shows
-            shown = need * (passages_per_doc if group else 1)
-            dense_all, dense_cand = self._dense_for_match(st, qv, allowed, min(shown, max(n_allowed, 1)))
-        cand_min = need * (passages_per_doc if group else 1)
+        cand_min = need * (passages_per_doc if group else 1)  # the ranking needs what the page shows
+        if qv is not None:
+            dense_all, dense_cand = self._dense_for_match(st, qv, allowed, min(cand_min, max(n_allowed, 1)))
         while True:
             rows, scores = self._rank(
                 st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang, dense_all, dense_cand,
