@@ -183,24 +183,15 @@ def hnsw_variant(flat_dir: Path, dest: Path, backend_dir: Path) -> Path:
 def _hnsw_backend_dir(c: SyntheticCorpus, cache_dir: Path | None, work: Path, log) -> tuple[Path, dict[str, Any]]:
     """The HNSW graph over the corpus vectors (product defaults): the scale section's cached
     one when present, else built now (and cached when large)."""
-    from bench.scale import HNSW_PARAMS, _cache_path, _read_cached, _write_cached
-    from indexer.backends import HNSWBackend
+    from bench.scale import HNSW_PARAMS, build_or_reuse
 
-    cached = _cache_path(cache_dir, "hnsw", dict(HNSW_PARAMS), c, None)
-    record = _read_cached(cached)
-    if record is not None:
-        return cached, record
-    t0 = time.perf_counter()
-    b = HNSWBackend(c.vectors.shape[1], **HNSW_PARAMS)
-    b.add(np.arange(c.n), c.vectors)
-    record = {"build_s": round(time.perf_counter() - t0, 2), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    log(f"    built the HNSW graph in {record['build_s']} s")
-    if cached is not None:
-        _write_cached(b, cached, record)
-        return cached, record
-    path = work / "hnsw-vectors"
-    b.save(path)
-    return path, record
+    backend, record, cached = build_or_reuse("hnsw", dict(HNSW_PARAMS), c, cache_dir=cache_dir, log=log)
+    if not record.get("reused"):
+        log(f"    built the HNSW graph in {record['build_s']} s")
+    if cached is None:
+        cached = work / "hnsw-vectors"
+        backend.save(cached)
+    return cached, record
 
 
 def measure(index, queries: list[str], filters, mode: str, n: int) -> dict[str, Any]:

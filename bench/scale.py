@@ -165,39 +165,48 @@ def _write_cached(backend, path: Path, record: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def build_or_reuse(
+    name: str, params: dict[str, Any], c: SyntheticCorpus, *, first_batch: int | None = None,
+    cache_dir: Path | None = None, log: Callable[[str], None] = print,
+) -> tuple[Any, dict[str, Any], Path | None]:
+    """A backend over the corpus vectors: the one built before from the same data and
+    parameters when `cache_dir` keeps it (its record says so, with the build time measured
+    then), else built now (and kept there when large). Returns (backend, record, the cached
+    folder or None)."""
+    from indexer.backends import BACKENDS, VectorBackend
+
+    cached = _cache_path(cache_dir, name, params, c, first_batch)
+    record = _read_cached(cached)
+    if record is not None:  # the same synthetic data and parameters, built before
+        t0 = time.perf_counter()
+        backend = VectorBackend.load(cached)
+        log(f"    {name:5s} reused the index built {record['built_at']} ({cached}) in {time.perf_counter() - t0:.1f} s")
+        return backend, record, cached
+    t0 = time.perf_counter()
+    backend = BACKENDS[name](c.vectors.shape[1], **params)
+    ids = np.arange(c.n)
+    if first_batch and first_batch < c.n:  # IVF trains on its first batch
+        backend.add(ids[:first_batch], c.vectors[:first_batch])
+        backend.add(ids[first_batch:], c.vectors[first_batch:])
+    else:
+        backend.add(ids, c.vectors)
+    record = {"build_s": round(time.perf_counter() - t0, 2), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "loadavg_at_end": list(os.getloadavg())}
+    if cached is not None:
+        _write_cached(backend, cached, record)
+    return backend, record, cached
+
+
 def bench_backend(
     name: str, params: dict[str, Any], c: SyntheticCorpus, truth: dict[str, np.ndarray], nq: int,
     *, first_batch: int | None = None, log: Callable[[str], None] = print, cache_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Build one backend over the corpus (or reuse the one built before from the same data,
     with its measured build time) and measure build time, memory, latency, recall."""
-    from indexer.backends import BACKENDS
-
     gc.collect()
     rss0 = rss_bytes()
-    cached = _cache_path(cache_dir, name, params, c, first_batch)
-    built_record = _read_cached(cached)
-    if built_record is not None:  # the same synthetic data and parameters, built before
-        from indexer.backends import VectorBackend
-
-        t0 = time.perf_counter()
-        backend = VectorBackend.load(cached)
-        log(f"    {name:5s} reused the index built {built_record['built_at']} ({cached}) in {time.perf_counter() - t0:.1f} s")
-        build_s = built_record["build_s"]
-    else:
-        t0 = time.perf_counter()
-        backend = BACKENDS[name](c.vectors.shape[1], **params)
-        ids = np.arange(c.n)
-        if first_batch and first_batch < c.n:  # IVF trains on its first batch
-            backend.add(ids[:first_batch], c.vectors[:first_batch])
-            backend.add(ids[first_batch:], c.vectors[first_batch:])
-        else:
-            backend.add(ids, c.vectors)
-        build_s = time.perf_counter() - t0
-        built_record = {"build_s": round(build_s, 2), "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        "loadavg_at_end": list(os.getloadavg())}
-        if cached is not None:
-            _write_cached(backend, cached, built_record)
+    backend, built_record, _ = build_or_reuse(name, params, c, first_batch=first_batch, cache_dir=cache_dir, log=log)
+    build_s = built_record["build_s"]
     rss1 = rss_bytes()
     out: dict[str, Any] = {
         "backend": name,
