@@ -1,4 +1,4 @@
-"""Section labels in English and Spanish, and section-aware passages."""
+"""Section labels in English, Spanish and French, and section-aware passages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from corpus.chunking import chunk_paragraphs, get_counter, split_sentences
 from corpus.ingest import document_from_text
-from corpus.sections import is_meta_label, section_kind
+from corpus.sections import is_boilerplate, is_caption, is_meta_label, section_kind
 from corpus.types import SECTION_KINDS
 
 
@@ -34,10 +34,112 @@ def test_section_kinds(label, kind):
     assert section_kind(label) == kind
 
 
-@pytest.mark.parametrize("label", ["Relevance", "The project in Cusco", "Summary of the purpose of it",
-                                   "Dates", ""])
+@pytest.mark.parametrize("label", ["Relevant partners in Lima", "The project in Cusco",
+                                   "Summary of the purpose of it", "Dates", "", "Annex 2 lists the people met",
+                                   "Section civil society", "Part of the problem", "Finding 3: the office grew"])
 def test_not_section_labels(label):
     assert section_kind(label) is None
+
+
+@pytest.mark.parametrize(
+    "label, kind",
+    [  # French
+     ("Résumé", "summary"), ("Résumé exécutif", "summary"), ("SYNTHÈSE", "summary"),
+     ("Sommaire exécutif", "summary"), ("Contexte", "context"), ("Introduction", "context"),
+     ("Historique", "context"), ("Justification", "context"), ("Contexte et justification", "context"),
+     ("Méthodologie", "activities"), ("Approche", "activities"), ("Mise en œuvre", "activities"),
+     ("Mise en oeuvre", "activities"), ("Activités", "activities"), ("Constatations", "results"),
+     ("Principales constatations", "results"), ("Résultats", "results"), ("Conclusions", "results"),
+     ("Effets", "results"), ("Réalisations", "results"), ("Leçons apprises", "lessons"),
+     ("Enseignements tirés", "lessons"), ("Bonnes pratiques", "lessons"), ("Défis", "lessons"),
+     ("Recommandations", "recommendations"), ("Prochaines étapes", "recommendations"),
+     ("Voie à suivre", "recommendations"), ("Innovation", "innovation"),
+     ("Conclusions et recommandations", "results"), ("Leçons apprises et bonnes pratiques", "lessons"),
+     # English and Spanish gaps
+     ("Evaluation findings", "results"), ("Conclusions and recommendations", "results"),
+     ("Lessons learned and good practices", "lessons"), ("Conclusiones y recomendaciones", "results"),
+     ("Camino a seguir", "recommendations"), ("Background of the project", "context"),
+     # evaluation criteria (OECD-DAC) are findings sections
+     ("Relevance", "results"), ("Pertinencia", "results"), ("Pertinence", "results"),
+     ("Coherence", "results"), ("Coherencia", "results"), ("Cohérence", "results"),
+     ("Effectiveness", "results"), ("Eficacia", "results"), ("Efficacité", "results"),
+     ("Efficiency", "results"), ("Eficiencia", "results"), ("Efficience", "results"),
+     ("Impact", "results"), ("Impacto", "results"), ("Sustainability", "results"),
+     ("Sostenibilidad", "results"), ("Durabilité", "results"), ("Viabilité", "results"),
+     ("Cross-cutting issues", "results"), ("Temas transversales", "results"),
+     ("Questions transversales", "results"), ("Relevance and coherence", "results"),
+     # evaluation method and purpose
+     ("Evaluation methodology", "activities"), ("Scope and methodology", "activities"),
+     ("Méthodologie de l'évaluation", "activities"), ("Méthodologie de l’évaluation", "activities"),
+     ("Metodología de la evaluación", "activities"), ("Purpose", "context"),
+     ("Objectives of the evaluation", "context"), ("Objet de l'évaluation", "context"),
+     ("Objetivos de la evaluación", "context"), ("Purpose of the evaluation", "context"),
+     # numbering
+     ("3.2 Effectiveness", "results"), ("III. Findings", "results"), ("Chapter 2: Context", "context"),
+     ("Section 4 – Conclusions", "results"), ("Chapitre 1 : Introduction", "context"),
+     ("Capítulo III. Resultados", "results"), ("Sección 2. Metodología", "activities"),
+     ("CHAPTER IV LESSONS LEARNED", "lessons"), ("A. Relevance", "results"), ("b) Efficiency", "results"),
+     ("Finding 3:", "results"), ("Hallazgo 2", "results"), ("Recommendation 4", "recommendations"),
+     ("Recomendación 1:", "recommendations"), ("## 2.1 Pertinence", "results")],
+)
+def test_section_kinds_fr_and_evaluation(label, kind):
+    assert section_kind(label) == kind
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Annex", "Annexes", "Appendix", "Appendices", "Anexo", "Anexos", "Annexe", "ANNEXES",
+     "Annex 1: Evaluation matrix", "Annex 1: evaluation matrix", "ANNEX B TERMS OF REFERENCE",
+     "Annex II. List of interviewees", "Appendix 3", "Anexo 1. Matriz de evaluación",
+     "Annexe A – Termes de référence", "References", "Bibliography", "Bibliographie", "Bibliografía",
+     "Acronyms", "Abbreviations", "List of acronyms", "Acronyms and abbreviations",
+     "Sigles et abréviations", "Liste des sigles", "Acrónimos", "Siglas y acrónimos",
+     "Table of contents", "Contents", "Table des matières", "Índice", "Acknowledgements",
+     "Remerciements", "Agradecimientos"],
+)
+def test_back_matter_is_other(label):
+    assert section_kind(label) == "other"
+
+
+def test_back_matter_ends_the_previous_section():
+    body = "The office reviewed the referral system with partners and local authorities in 2022."
+    text = (f"Report title\n\nRecommendations\n\n{body}\n\nAnnex 1: Evaluation matrix\n\n"
+            f"Interview guide\n\n{body.replace('2022', '2023')}\n")
+    d = document_from_text("annex", text)
+    kinds = [(p.section, p.section_kind) for p in d.passages]
+    assert kinds[0] == ("Recommendations", "recommendations")
+    assert ("Interview guide", "recommendations") not in kinds and ("Interview guide", "other") in kinds
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Figure 3. Overall process of the evaluation", "Fig. 2: Map of offices", "Table 4 – Budget by year",
+     "Tableau 2 : Répartition des bénéficiaires", "Graphique 1", "Gráfico 3. Personas atendidas",
+     "Cuadro 2", "Tabla 1", "Box 2", "Encadré 1 Témoignage", "Recuadro 4", "Map 1", "Carte 2",
+     "Mapa 3", "Source: IOM survey, 2023", "Fuente: elaboración propia", "Note: figures rounded",
+     "Sources : OIM", "FIGURE 5 RESULTS CHAIN", "Table A1: Indicators", "## Figure 2. Theory of change"],
+)
+def test_captions(line):
+    assert is_caption(line)
+    assert section_kind(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Table 1 shows that most households were reached", "Tables", "Figures", "Table of contents",
+     "Table des matières", "Map of the region", "Sourcing of migrant workers", "Figure out the plan",
+     "Findings", "Notebook entries"],
+)
+def test_not_captions(line):
+    assert not is_caption(line)
+
+
+def test_french_boilerplate():
+    for line in ("Page 3 sur 12", "Sommaire", "Retour en haut", "Retour en haut de la page", "Lire la suite",
+                 "Partager"):
+        assert is_boilerplate(line), line
+    for line in ("Sommaire exécutif", "Partager les données entre ministères", "Page 3 of the report says"):
+        assert not is_boilerplate(line), line
 
 
 def test_meta_labels():
@@ -111,4 +213,4 @@ def test_link_lists_keep_only_described_items():
     joined = " ".join(p.text for p in d.passages)
     assert "Field Guide" not in joined and "Programme webpage" not in joined
     assert "recruitment fees" in joined
-    assert "CL" in d.countries.mentioned
+    assert "CL" in d.countries.all()
