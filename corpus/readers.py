@@ -1,4 +1,6 @@
-"""Readers: bytes of a .txt, .md, .html/.htm, .pdf or .jsonl file -> text (or records).
+"""Readers: bytes of a .txt, .md, .html/.htm or .jsonl file -> text (or records).
+
+PDFs are read by corpus.pdf, Word and OpenDocument files by corpus.office.
 
 Readers never crash on bad input: they raise `BadInput` (a ValueError) with a reason a person
 can act on, and report recoverable trouble (a non-UTF-8 encoding, a truncated file) as notes.
@@ -7,7 +9,6 @@ can act on, and report recoverable trouble (a non-UTF-8 encoding, a truncated fi
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -22,7 +23,6 @@ __all__ = [
     "MAX_PDF_BYTES",
     "read_text_file",
     "read_html",
-    "read_pdf",
     "read_markdown",
     "iter_jsonl",
 ]
@@ -35,7 +35,8 @@ class BadInput(ValueError):
 #: File suffix -> format name.
 SUFFIXES: dict[str, str] = {
     ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html",
-    ".htm": "html", ".pdf": "pdf", ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".htm": "html", ".pdf": "pdf", ".jsonl": "jsonl", ".ndjson": "jsonl", ".docx": "docx",
+    ".odt": "odt",
 }
 #: Most bytes of one text/markdown/HTML file that are read; the rest is reported as truncated.
 MAX_TEXT_BYTES = 1024 * 1024
@@ -71,6 +72,18 @@ def _read_capped(path: Path, cap: int) -> tuple[bytes, str, list[str]]:
     if size > cap:
         notes.append(f"truncated: read the first {cap:,} of {size:,} bytes")
     return bytes(head), h.hexdigest(), notes
+
+
+def read_bounded(path: Path, limit: int, what: str) -> tuple[bytes, str]:
+    """The bytes of a file read whole (PDF, Word) and their sha256; BadInput when it is
+    empty or larger than `limit`."""
+    size = path.stat().st_size
+    if size == 0:
+        raise BadInput("empty file")
+    if size > limit:
+        raise BadInput(f"{what} file of {size:,} bytes is over the {limit:,}-byte limit")
+    data = path.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -230,61 +243,6 @@ def read_html(path: Path) -> RawText:
     return raw
 
 
-def read_pdf(path: Path) -> RawText:
-    """PDF text, page by page (pypdf). Encrypted or corrupt files are BadInput."""
-    size = path.stat().st_size
-    if size == 0:
-        raise BadInput("empty file")
-    if size > MAX_PDF_BYTES:
-        raise BadInput(f"PDF of {size:,} bytes is over the {MAX_PDF_BYTES:,}-byte limit")
-    data = path.read_bytes()
-    checksum = hashlib.sha256(data).hexdigest()
-    if not data.lstrip()[:5].startswith(b"%PDF"):
-        raise BadInput("not a PDF (no %PDF header): corrupt or misnamed file")
-    import logging
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    notes: list[str] = []
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception as exc:  # noqa: BLE001 - any failure means we cannot read it
-                raise BadInput(f"encrypted PDF that cannot be opened without a password ({exc})") from exc
-        pages: list[str] = []
-        total = 0
-        for i, page in enumerate(reader.pages):
-            try:
-                t = page.extract_text() or ""
-            except Exception as exc:  # noqa: BLE001 - one bad page should not lose the rest
-                notes.append(f"page {i + 1}: text could not be extracted ({type(exc).__name__})")
-                continue
-            pages.append(t)
-            total += len(t)
-            if total > MAX_TEXT_BYTES:
-                notes.append(f"truncated: stopped after page {i + 1} of {len(reader.pages)}")
-                break
-        meta: dict[str, Any] = {}
-        try:
-            info = reader.metadata
-            if info and info.title and str(info.title).strip():
-                meta["pdf_title"] = str(info.title).strip()
-        except Exception:  # noqa: BLE001 - metadata is optional
-            pass
-    except BadInput:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
-        raise BadInput(f"corrupt PDF: {type(exc).__name__}: {exc}") from exc
-    text = "\n\n".join(pages)
-    if not text.strip():
-        raise BadInput("PDF has no extractable text (scanned images?)")
-    return RawText(text=text, checksum=checksum, notes=notes, meta=meta)
-
-
 def iter_jsonl(path: Path):
     """Yield (line number, record or BadInput) for each non-blank line of a JSON Lines file."""
     with path.open("rb") as f:
@@ -315,11 +273,13 @@ def iter_jsonl(path: Path):
             if not isinstance(rec, dict):
                 yield lineno, BadInput(f"expected a JSON object, got {type(rec).__name__}")
                 continue
-            missing = [k for k in ("id", "title", "text") if not rec.get(k) and rec.get(k) != 0]
+            missing = [k for k in ("id", "title") if not rec.get(k) and rec.get(k) != 0]
             if missing:
                 yield lineno, BadInput(f"record lacks required field(s): {', '.join(missing)}")
                 continue
-            if not isinstance(rec["text"], str) or not isinstance(rec["title"], str):
+            rec.setdefault("text", "")  # a metadata-only record: its title becomes its passage
+            if not isinstance(rec["text"] or "", str) or not isinstance(rec["title"], str):
                 yield lineno, BadInput("'title' and 'text' must be strings")
                 continue
+            rec["text"] = rec["text"] or ""
             yield lineno, rec

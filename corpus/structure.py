@@ -104,9 +104,12 @@ def _heading_like(line: str) -> bool:
     return bool(re.search(r"[A-Za-zÀ-ÿ]{3}", line))
 
 
-def _split_paragraphs(text: str) -> list[list[str]]:
-    """Blank-line separated paragraphs (as lists of lines); known labels get their own."""
+def _split_paragraphs(text: str) -> tuple[list[list[str]], set[int]]:
+    """Blank-line separated paragraphs (as lists of lines); known labels get their own. Also
+    the indexes of the paragraphs that are markdown headings (readers write the headings they
+    find in a PDF's or Word file's layout so)."""
     paras: list[list[str]] = []
+    marked: set[int] = set()
     cur: list[str] = []
     for raw in text.split("\n"):
         line = raw.rstrip()
@@ -123,12 +126,14 @@ def _split_paragraphs(text: str) -> list[list[str]]:
             if cur:
                 paras.append(cur)
                 cur = []
+            if md_heading:
+                marked.add(len(paras))
             paras.append([md_heading.group(1) if md_heading else stripped])
             continue
         cur.append(line)
     if cur:
         paras.append(cur)
-    return paras
+    return paras, marked
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -196,6 +201,12 @@ class _Dedup:
         return False
 
 
+#: Figure, table and box captions (en/es/fr): never a section heading.
+_CAPTION = re.compile(
+    r"^(?:figure|fig\.|table|tableau|tabla|graph|graphique|grafico|chart|cuadro|box|encadre|"
+    r"recuadro|map|carte|mapa|source|fuente|photo|image|illustration)\s*[\dA-Z]{0,3}\s*[.:–-]",
+    re.I,
+)
 _RESOURCES = re.compile(
     r"\b(?:resources|links|see also|further reading|references|bibliography|recursos|enlaces|"
     r"ver tambien|referencias|bibliografia)$"
@@ -228,8 +239,35 @@ def _is_field_line(para: str) -> bool:
     return bool(m and _is_field_label(m.group(1)))
 
 
-def parse_structure(text: str, detect_title: bool = True, known_title: str = "") -> Structure:
+def _drop_repeated_lines(text: str) -> str:
+    """Keep the first of a line of 6 words or more that a document repeats 3 times or more
+    (a form's instructions under every item, a table's header row in every table)."""
+    lines = text.split("\n")
+    keys = [_norm_for_dup(ln) if len(ln.split()) >= 6 else "" for ln in lines]
+    counts: dict[str, int] = {}
+    for k in keys:
+        if k:
+            counts[k] = counts.get(k, 0) + 1
+    if not any(n >= 3 for n in counts.values()):
+        return text
+    seen: set[str] = set()
+    out = []
+    for ln, k in zip(lines, keys, strict=True):
+        if k and counts[k] >= 3:
+            if k in seen:
+                continue
+            seen.add(k)
+        out.append(ln)
+    return "\n".join(out)
+
+
+def parse_structure(
+    text: str, detect_title: bool = True, known_title: str = "", trust_headings: bool = False
+) -> Structure:
     """Title, fields and sections of a plain text (see the module docstring).
+
+    With trust_headings, markdown headings are sections whatever they look like (the PDF and
+    Word readers write the headings they find in the layout so).
 
     With detect_title, the first short line before any content is the title (a series name
     such as "... Digest" above it is kept as the masthead).
@@ -243,21 +281,23 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
     seen_content = False
     details: dict[str, dict[str, None]] = {}  # searchable field label -> its values, in order, once
 
-    raw_paras = _split_paragraphs(text.replace("\r\n", "\n").replace("\r", "\n"))
-    items: list[tuple[list[str], str]] = []
-    for lines in raw_paras:
+    text = _drop_repeated_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
+    raw_paras, marked = _split_paragraphs(text)
+    items: list[tuple[list[str], str, bool]] = []
+    for i, lines in enumerate(raw_paras):
         para = _join_lines(lines)
         if not para or is_boilerplate(lines[0].strip()) or is_boilerplate(para):
             st.dropped_boilerplate += 1
             continue
-        items.append((lines, para))
+        items.append((lines, para, i in marked))
 
-    for idx, (lines, para) in enumerate(items):
+    for idx, (lines, para, is_heading) in enumerate(items):
         nxt = items[idx + 1][1] if idx + 1 < len(items) else ""
         single = "\n" not in para
         if para in (st.title, known_title) and para:
             continue  # the title repeated (a page copied twice)
-        kind = section_kind(para) if single and len(para) <= 90 else None
+        caption = single and _CAPTION.match(fold(para)) is not None
+        kind = section_kind(para) if single and len(para) <= 90 and not caption else None
         if kind:
             meta_label = None
             known_kind = kind
@@ -267,6 +307,13 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
             continue
         if single and is_meta_label(para):
             meta_label = para.rstrip(":* ")
+            continue
+        if is_heading and trust_headings and not caption:
+            # a heading the reader found in the layout (font size, style): trusted as one
+            meta_label = None
+            current = Section(label=para, kind=known_kind)
+            st.sections.append(current)
+            st.headings.append(para)
             continue
         m = _FIELD.match(para) if single else None
         if m and _is_field_label(m.group(1)):
@@ -321,7 +368,7 @@ def parse_structure(text: str, detect_title: bool = True, known_title: str = "")
             current = Section(label=para.rstrip(":* "), kind="other", links=True)
             st.sections.append(current)
             continue
-        if single and _heading_like(para) and nxt and not _is_field_line(nxt):
+        if single and _heading_like(para) and nxt and not _is_field_line(nxt) and not caption:
             current = Section(label=para, kind=known_kind)
             st.sections.append(current)
             st.headings.append(para)

@@ -1,0 +1,449 @@
+"""PDF reader with layout (pypdfium2): headings from font size and weight, page furniture out.
+
+A report PDF is read page by page into lines that carry their font size, weight and position.
+Then, over the whole document:
+- running headers and footers (a line repeated at the top or bottom of many pages, digits
+  aside) and page marks ("12", "Page 3 of 40", "3 | P a g e") are removed;
+- table-of-contents and list-of-figures pages, and dot-leader lines anywhere, are dropped;
+- lines set larger than the body text, or bold and standing alone, are headings; they come
+  out as markdown headings ("## 3.2 Effectiveness"), which `corpus.structure` turns into
+  sections;
+- lines are joined into paragraphs by their spacing, with hyphenation at line ends repaired
+  (a hyphen is kept when the document writes the joined word with one elsewhere).
+Text follows the order in which the file draws it, which is the reading order of multi-column
+pages as word processors and layout programs write them; a table row drawn as one line stays
+one line.
+
+The title is the metadata title when it is a real one, else the largest text on the first
+page (a form label such as "EVALUATION BRIEF" is joined to the text under it), else the first
+heading; `meta["title_source"]` says which.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corpus.countries import fold
+from corpus.readers import MAX_PDF_BYTES, MAX_TEXT_BYTES, BadInput, RawText, read_bounded
+from corpus.titles import is_form_label, real_title, strip_label_prefix
+
+__all__ = ["read_pdf"]
+
+
+@dataclass
+class _Line:
+    text: str
+    size: float  # median font size of its characters, points
+    bold: bool
+    base: float  # baseline of its first character, points from the page's bottom
+    x0: float
+    page: int
+    page_h: float
+
+    @property
+    def from_top(self) -> float:
+        """Position on the page, 0 (top) to 1 (bottom)."""
+        return 1.0 - self.base / self.page_h if self.page_h else 0.5
+
+
+# Characters word processors use for list bullets (Symbol/Wingdings code points included).
+_BULLETS = {0xF0B7, 0xF0A7, 0xF076, 0xF0D8, 0xF0FC, 0xF06E, 0xF0A8, 0x25AA, 0x25CF, 0x25E6, 0x2023}
+_SOFT_HYPHENS = {0x02, 0xAD}
+
+
+def _page_lines(pdf: Any, index: int) -> list[_Line]:
+    """The lines of one page as pdfium reads them (its line breaks, in drawing order)."""
+    import pypdfium2.raw as raw
+
+    page = pdf[index]
+    try:
+        page_h = float(page.get_height())
+        tp = page.get_textpage()
+        try:
+            n = raw.FPDFText_CountChars(tp)
+            lines: list[_Line] = []
+            chars: list[str] = []
+            sizes: list[float] = []
+            sampled: list[int] = []
+            first = -1
+            x, y = ctypes.c_double(), ctypes.c_double()
+            matrix = raw.FS_MATRIX()
+
+            def char_size(i: int) -> float:
+                # the font size operand times the text's vertical scale (some producers set
+                # size 1 and scale the text matrix instead)
+                size = raw.FPDFText_GetFontSize(tp, i)
+                if raw.FPDFText_GetMatrix(tp, i, matrix):
+                    scale = (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
+                    if scale > 0:
+                        size *= scale
+                return size
+
+            def close() -> None:
+                text = "".join(chars).strip()
+                if text and first >= 0:
+                    bases = []
+                    for j in sampled[:12]:
+                        raw.FPDFText_GetCharOrigin(tp, j, x, y)
+                        bases.append(y.value)
+                    raw.FPDFText_GetCharOrigin(tp, first, x, y)
+                    bold = sum(raw.FPDFText_GetFontWeight(tp, j) >= 600 for j in sampled)
+                    size = statistics.median(sizes) if sizes else 0.0
+                    lines.append(_Line(re.sub(r"[ \t\u00a0]{2,}", " ", text), round(size, 1),
+                                       bold >= 0.9 * len(sampled), statistics.median(bases), x.value, index,
+                                       page_h))
+
+            for i in range(n):
+                u = raw.FPDFText_GetUnicode(tp, i)
+                if u in (10, 13):
+                    if u == 10 or (i + 1 < n and raw.FPDFText_GetUnicode(tp, i + 1) != 10):
+                        close()
+                        chars, sizes, sampled, first = [], [], [], -1
+                    continue
+                if u in _SOFT_HYPHENS or raw.FPDFText_IsHyphen(tp, i) == 1:
+                    chars.append("\u00ad")  # marks a hyphen the layout added at a line end
+                    continue
+                if u in _BULLETS:
+                    ch = "•"
+                elif 0xD800 <= u <= 0xDFFF or u == 0xFFFE or u == 0:
+                    continue
+                else:
+                    ch = chr(u)
+                if not ch.isspace():
+                    if first < 0:
+                        first = i
+                    if len(sizes) < 48:
+                        sizes.append(char_size(i))
+                        sampled.append(i)
+                chars.append(ch)
+            close()
+            return lines
+        finally:
+            tp.close()
+    finally:
+        page.close()
+
+
+# --- page furniture ---------------------------------------------------------------------
+
+_PAGE_MARK = re.compile(
+    r"^(?:(?:page|pagina|pag\.?|p\.)\s*)?[\divxlc]{1,4}(?:\s*(?:of|de|sur|/)\s*\d{1,4})?$"
+    r"|^\d{0,4}\s*\|?\s*p\s?a\s?g\s?e\s*\|?\s*\d{0,4}$|^-\s*\d{1,4}\s*-$",
+    re.I,
+)
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*[\divxlc]{1,4}\s*$|…{2,}\s*\d+\s*$|_{4,}\s*\d+\s*$", re.I)
+_TOC_HEADING = re.compile(
+    r"^(?:table of contents|contents|table des matieres|sommaire|indice(?: general)?|contenidos?|"
+    r"tabla de contenidos?|list of (?:figures|tables|boxes|graphs|charts|annexes|maps)|"
+    r"liste des (?:figures|tableaux|graphiques|encadres|annexes|cartes)|"
+    r"(?:indice|lista) de (?:figuras|tablas|cuadros|graficos|anexos|mapas)|"
+    r"figures|tables|tableaux)$"
+)
+_BAND = 0.12  # top and bottom share of a page where running headers and footers sit
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", fold(text).lower())).strip(" .-|")
+
+
+def _furniture(pages: list[list[_Line]]) -> set[tuple[int, int]]:
+    """(page, line) positions of running headers/footers and page marks."""
+    n_pages = len(pages)
+    out: set[tuple[int, int]] = set()
+    band_pages: dict[str, set[int]] = {}
+    any_pages: dict[str, set[int]] = {}
+    for p, lines in enumerate(pages):
+        for i, ln in enumerate(lines):
+            k = _key(ln.text)
+            in_band = ln.from_top < _BAND or ln.from_top > 1 - _BAND
+            if in_band and _PAGE_MARK.match(fold(ln.text).strip()):
+                out.add((p, i))
+                continue
+            if in_band:
+                band_pages.setdefault(k, set()).add(p)
+            any_pages.setdefault(k, set()).add(p)
+    # a line of 5+ words that comes back 3+ times (a form's column headings above every
+    # table, its instructions under every item): kept the first time only
+    seen_at: Counter[str] = Counter(
+        k for lines in pages for ln in lines if len((k := " ".join(fold(ln.text).lower().split())).split()) >= 5
+    )
+    template = {k for k, n in seen_at.items() if n >= 3}
+    first: set[str] = set()
+    for p, lines in enumerate(pages):
+        for i, ln in enumerate(lines):
+            k = " ".join(fold(ln.text).lower().split())
+            if k in template:
+                if k in first:
+                    out.add((p, i))
+                first.add(k)
+    if n_pages >= 4:
+        repeated = {k for k, ps in band_pages.items() if len(ps) >= max(3, 0.2 * n_pages)}
+        repeated |= {k for k, ps in any_pages.items()
+                     if len(ps) >= max(4, 0.5 * n_pages) and len(k.split()) >= 3}
+        for p, lines in enumerate(pages):
+            for i, ln in enumerate(lines):
+                if _key(ln.text) in repeated:
+                    out.add((p, i))
+    return out
+
+
+def _toc_lines(lines: list[_Line]) -> set[int]:
+    """Indexes of a page's table-of-contents lines (the whole list, heading included)."""
+    heads = [i for i, ln in enumerate(lines[:8]) if _TOC_HEADING.match(_key(ln.text).strip(": "))]
+    leaders = [i for i, ln in enumerate(lines) if _LEADER.search(ln.text)]
+    numbered = [i for i, ln in enumerate(lines) if re.search(r"\s\d{1,3}$", ln.text)]
+    out = set(leaders)
+    if heads or (lines and len(leaders) >= 0.3 * len(lines)):
+        entries = sorted(set(leaders) | set(numbered))
+        if entries and (heads or len(entries) >= 0.5 * len(lines)):
+            start = heads[0] if heads else 0
+            out.update(range(start, max(entries) + 1))
+    return out
+
+
+# --- headings, paragraphs ----------------------------------------------------------------
+
+_CAPTION = re.compile(
+    r"^(?:figure|fig\.|table|tableau|tabla|graph|graphique|grafico|chart|cuadro|box|encadre|"
+    r"recuadro|map|carte|mapa|source|fuente|note|nota|photo|image|illustration)\s*[\dA-Z]*\s*[.:–-]",
+    re.I,
+)
+
+
+def _is_heading(ln: _Line, body: float) -> bool:
+    text = ln.text.strip()
+    words = text.split()
+    if not words or len(words) > 18 or len(text) > 160 or not re.search(r"[^\W\d_]{3}", text):
+        return False
+    if _CAPTION.match(fold(text)) or _PAGE_MARK.match(fold(text)) or text[:1] in "•-–(":
+        return False
+    if ln.size >= body * 1.18:
+        return not re.search(r"[,;]$", text)
+    return ln.bold and ln.size >= body * 0.95 and len(words) <= 12 and not re.search(r"[.,;:]$", text)
+
+
+_BULLET_START = re.compile(r"^(?:[•▪○◦\-–]|\d{1,2}[.)]|[a-z][.)])\s")
+
+
+def _stands_alone(prev: _Line | None, ln: _Line, nxt: _Line | None) -> bool:
+    """A bold line is a heading only on a line of its own: not the end of a bold sentence
+    (the line before it bold and close) nor the start of one running on."""
+    if not ln.text[:1].isupper() and not ln.text[:1].isdigit():
+        return False
+    if prev is not None and prev.page == ln.page and prev.bold and 0 < prev.base - ln.base <= 1.55 * ln.size:
+        return re.search(r"[.:!?]$", prev.text) is not None
+    if nxt is not None and nxt.page == ln.page and nxt.bold and 0 < ln.base - nxt.base <= 1.55 * ln.size:
+        return nxt.text[:1].isupper() or nxt.text[:1].isdigit()
+    return True
+
+
+def _dehyphenate(a: str, b: str, vocab: set[str]) -> str:
+    """Join line a and the next line b of one paragraph."""
+    if a.endswith("\u00ad") or (a.endswith("-") and re.search(r"[^\W\d_]-$", a) and b[:1].islower()):
+        stem = re.search(r"([^\W\d_]+)[-\u00ad]$", a)
+        head = re.match(r"[^\W\d_]+", b)
+        if stem and head:
+            hyph = f"{stem.group(1)}-{head.group(0)}".lower()
+            if hyph in vocab and f"{stem.group(1)}{head.group(0)}".lower() not in vocab:
+                return a + b
+        return a[:-1] + b
+    return a + " " + b
+
+
+def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[str, list[str]]:
+    """Markdown-like text (headings as '#' lines, paragraphs split by blank lines) and the
+    headings in order."""
+    body_lines = [ln for p, lines in enumerate(pages) for i, ln in enumerate(lines) if (p, i) not in drop]
+    if not body_lines:
+        return "", []
+    weight: Counter[float] = Counter()
+    for ln in body_lines:
+        weight[round(ln.size * 2) / 2] += len(ln.text)
+    body = weight.most_common(1)[0][0] or 10.0
+    head_sizes = sorted({round(ln.size) for ln in body_lines if ln.size >= body * 1.18}, reverse=True)
+    level_of = {s: min(i + 1, 5) for i, s in enumerate(head_sizes)}
+    vocab = {w.lower() for ln in body_lines for w in re.findall(r"[^\W\d_]+-[^\W\d_]+", ln.text[:-1])}
+
+    blocks: list[str] = []
+    headings: list[str] = []
+    para: list[str] = []
+    heading: list[str] = []
+    head_level = 0
+    prev: _Line | None = None
+
+    def flush_para() -> None:
+        if para:
+            blocks.append("\n".join(para))
+            para.clear()
+
+    def flush_heading() -> None:
+        nonlocal head_level
+        if heading:
+            text = " ".join(heading)
+            blocks.append("#" * head_level + " " + text)
+            headings.append(text)
+            heading.clear()
+
+    for k, ln in enumerate(body_lines):
+        text = ln.text
+        nxt = body_lines[k + 1] if k + 1 < len(body_lines) else None
+        if _is_heading(ln, body) and (ln.size >= body * 1.18 or _stands_alone(prev, ln, nxt)):
+            level = level_of.get(round(ln.size), len(head_sizes) + 1)
+            same = (heading and prev is not None and prev.page == ln.page
+                    and abs(prev.size - ln.size) < 1.5 and 0 < prev.base - ln.base <= 2.2 * ln.size)
+            if not same:
+                flush_para()
+                flush_heading()
+                head_level = min(level, 6)
+            heading.append(text)
+            prev = ln
+            continue
+        flush_heading()
+        new_para = (
+            prev is None
+            or not para
+            or (prev.page != ln.page and (re.search(r"[.!?:»\")]$", para[-1]) or not ln.text[:1].islower()))
+            or (prev.page == ln.page and (prev.base - ln.base > 1.55 * max(ln.size, prev.size)
+                                          or ln.base > prev.base + 2))
+            or abs(ln.size - prev.size) > 0.15 * max(ln.size, prev.size)
+        )
+        if new_para or _BULLET_START.match(text):
+            flush_para()
+            para.append(text)
+        else:
+            para[-1] = _dehyphenate(para[-1], text, vocab)
+        prev = ln
+    flush_para()
+    flush_heading()
+    def join_hyphenated(m: re.Match[str]) -> str:
+        # pdfium joins a word broken at a line end itself and marks the break: keep a hyphen
+        # only where the document writes the word with one elsewhere ("follow-up")
+        a, b = m.group(1), m.group(2)
+        keep = f"{a}-{b}".lower() in vocab and f"{a}{b}".lower() not in vocab
+        return f"{a}-{b}" if keep else a + b
+
+    text = "\n\n".join(blocks)
+    text = re.sub(r"([^\W\d_]+)\u00ad\s*([^\W\d_]+)", join_hyphenated, text).replace("\u00ad", "")
+    return text, headings
+
+
+# --- title and dates ---------------------------------------------------------------------
+
+# --- title --------------------------------------------------------------------------------
+
+_NEW_LABEL = re.compile(r"^[A-ZÀ-Ý][^:]{2,100}:(?:\s|$)")
+_MONTH_YEAR = re.compile(
+    r"\b(?:\d{1,2}(?:st|nd|rd|th|er)?\s+(?:de\s+)?)?(?:january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|enero|febrero|marzo|abril|mayo|junio|"
+    r"julio|agosto|septiembre|octubre|noviembre|diciembre|janvier|fevrier|mars|avril|mai|juin|"
+    r"juillet|aout|septembre|octobre|novembre|decembre)\s+(?:de\s+)?(?:19|20)\d{2}\b|"
+    r"\b(?:19|20)\d{2}\b",
+    re.I,
+)
+
+
+def _title_from_page(lines: list[_Line]) -> str:
+    """The largest text of the (cover) page; a form label above it is kept as a prefix."""
+    blocks: list[tuple[float, bool, int, str]] = []  # size, bold, order, text
+    prev: _Line | None = None
+    for ln in lines:
+        if (prev is not None and blocks and abs(prev.size - ln.size) < 0.6
+                and 0 < prev.base - ln.base <= 2.2 * ln.size and not _NEW_LABEL.match(ln.text)
+                and not (ln.bold and not prev.bold)):
+            size, bold, order, text = blocks[-1]
+            blocks[-1] = (size, bold, order, text + " " + ln.text)
+        else:
+            blocks.append((round(ln.size * 2) / 2, ln.bold, len(blocks), ln.text))
+        prev = ln
+    label = ""
+    for _, _, _, text in sorted(blocks, key=lambda b: (-b[0], b[2]))[:6]:
+        text = re.sub(r"\s+", " ", text.replace("\u00ad", "")).strip()
+        text = strip_label_prefix(text)
+        if is_form_label(_MONTH_YEAR.sub(" ", fold(text))):
+            label = label or _MONTH_YEAR.sub(" ", text).strip(" ,:-")
+            continue
+        if real_title(text) and len(text) <= 300:
+            return f"{label}: {text}" if label else text
+    return ""
+
+
+def _pdf_date(value: str | None) -> str | None:
+    m = re.match(r"^D:(\d{4})(\d{2})?(\d{2})?", value or "")
+    if not m or not 1900 < int(m.group(1)) < 2100:
+        return None
+    return "-".join(g for g in m.groups() if g)
+
+
+# --- reader -------------------------------------------------------------------------------
+
+
+def read_pdf(path: Path) -> RawText:
+    """A PDF's text with layout (see the module docstring). Encrypted, image-only and corrupt
+    files are BadInput with the reason."""
+    import pypdfium2 as pdfium
+
+    data, checksum = read_bounded(path, MAX_PDF_BYTES, "PDF")
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise BadInput("not a PDF (no %PDF header): corrupt or misnamed file")
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise BadInput("encrypted PDF: it needs a password; remove it and export again") from exc
+        raise BadInput(f"corrupt PDF: {exc}") from exc
+    notes: list[str] = []
+    try:
+        n_pages = len(pdf)
+        pages: list[list[_Line]] = []
+        chars = 0
+        for i in range(n_pages):
+            try:
+                lines = _page_lines(pdf, i)
+            except Exception as exc:  # noqa: BLE001 - one bad page should not lose the rest
+                notes.append(f"page {i + 1}: text could not be extracted ({type(exc).__name__})")
+                lines = []
+            pages.append(lines)
+            chars += sum(len(ln.text) for ln in lines)
+            if chars > MAX_TEXT_BYTES:
+                notes.append(f"truncated: stopped after page {i + 1} of {n_pages}")
+                break
+        try:
+            info = pdf.get_metadata_dict()
+        except Exception:  # noqa: BLE001 - metadata is optional
+            info = {}
+    finally:
+        pdf.close()
+    if not any(pages):
+        raise BadInput(f"no text layer in {n_pages} page(s): scanned images? OCR it first")
+    drop = _furniture(pages)
+    for p, lines in enumerate(pages):
+        drop.update((p, i) for i in _toc_lines(lines))
+    text, headings = _layout_text(pages, drop)
+    if not text.strip():
+        raise BadInput("no text left once page headers, footers and contents pages are removed")
+
+    meta: dict[str, Any] = {"pages": len(pages)}
+    cover = [ln for i, ln in enumerate(pages[0]) if (0, i) not in drop] if pages else []
+    meta["cover_text"] = "\n".join(ln.text for ln in cover)
+    pdf_title = (info.get("Title") or "").strip()
+    if pdf_title:
+        meta["pdf_title"] = pdf_title
+    from_page = _title_from_page(cover)
+    if real_title(pdf_title):
+        meta["title"], meta["title_source"] = pdf_title, "pdf:metadata title"
+    elif from_page:
+        meta["title"], meta["title_source"] = from_page, "pdf:largest text on page 1"
+    else:
+        first = next((h for h in headings if real_title(h)), "")
+        if first:
+            meta["title"], meta["title_source"] = first, "pdf:first heading"
+    created = _pdf_date(info.get("CreationDate")) or _pdf_date(info.get("ModDate"))
+    if created:
+        meta["doc_created"] = created
+    return RawText(text=text, checksum=checksum, notes=notes, meta=meta)
