@@ -98,6 +98,8 @@ _MONTHS = {
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
     "oct": 10, "nov": 11, "dec": 12,
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
     "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
     "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
 }
@@ -105,7 +107,7 @@ _MON = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"((?:19|20)\d{2})"
 _DATE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
-    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:de\s+)?({_MON})\.?,?\s+(?:de\s+|del\s+)?{_YEAR}\b", re.I), "dmy"),
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\s+(?:de\s+)?({_MON})\.?,?\s+(?:de\s+|del\s+)?{_YEAR}\b", re.I), "dmy"),
     (re.compile(rf"\b({_MON})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,\s*{_YEAR}\b", re.I), "mdy"),
     (re.compile(rf"\b(\d{{1,2}})/(\d{{1,2}})/{_YEAR}\b"), "num"),
     (re.compile(rf"\b({_MON})\.?\s+(?:de\s+|del\s+)?{_YEAR}\b", re.I), "my"),
@@ -124,7 +126,7 @@ def _iso(y: int, m: int | None = None, d: int | None = None) -> str | None:
 
 
 def find_dates(text: str) -> list[str]:
-    """ISO dates (YYYY-MM-DD or YYYY-MM) written in English or Spanish, sorted, unique.
+    """ISO dates (YYYY-MM-DD or YYYY-MM) written in English, Spanish or French, sorted, unique.
 
     Numeric dates are read day first (12/1/2024 is 12 January) unless that cannot be.
     """

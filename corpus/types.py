@@ -26,8 +26,9 @@ SECTION_KINDS: tuple[str, ...] = (
 #: Where an objective number came from, strongest first.
 OBJECTIVE_SOURCES: tuple[str, ...] = ("explicit", "mentioned", "inferred")
 
-#: Where a country code came from.
-COUNTRY_SOURCES: tuple[str, ...] = ("explicit", "mentioned")
+#: Where a country code came from, strongest first: given in a field, where the practice
+#: takes place (explicit ones, the title's, and those that dominate the text), named in passing.
+COUNTRY_SOURCES: tuple[str, ...] = ("explicit", "primary", "mentioned")
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,25 @@ class InferredObjective:
 
 @dataclass(frozen=True)
 class Countries:
-    explicit: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, from labelled fields and titles
-    mentioned: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, named in the body text
+    explicit: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, from labelled fields and metadata
+    mentioned: tuple[str, ...] = ()  # named in the text, not where the practice takes place
+    #: where the practice takes place: the explicit ones, the title's, and those that dominate
+    #: the summary and the body (a superset of explicit; disjoint from mentioned)
+    primary: tuple[str, ...] = ()
 
     def all(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.explicit + self.mentioned))
+        return tuple(dict.fromkeys(self.explicit + self.primary + self.mentioned))
+
+    def codes(self, sources: tuple[str, ...] = ("explicit", "primary")) -> tuple[str, ...]:
+        """Country codes from the given sources, without repeats, strongest source first."""
+        out: list[str] = []
+        if "explicit" in sources:
+            out.extend(self.explicit)
+        if "primary" in sources:
+            out.extend(self.primary)
+        if "mentioned" in sources:
+            out.extend(self.mentioned)
+        return tuple(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
@@ -91,8 +106,11 @@ class Document:
     languages: tuple[str, ...] = ()  # languages of its passages, most text first
     countries: Countries = field(default_factory=Countries)
     objectives: Objectives = field(default_factory=Objectives)
-    years: tuple[int, ...] = ()  # ascending
+    years: tuple[int, ...] = ()  # ascending; the years the text covers, none after `published`
     dates: tuple[str, ...] = ()  # ISO 8601 (YYYY, YYYY-MM or YYYY-MM-DD) as found
+    #: publication date, ISO YYYY, YYYY-MM or YYYY-MM-DD (metadata field, cover page or the
+    #: file's own date; provenance["published"] says which)
+    published: str | None = None
     organizations: tuple[str, ...] = ()
     doc_type: str | None = None  # practice | evaluation | digest | newsletter | report | ...
     url: str | None = None
@@ -111,6 +129,7 @@ class Document:
             "languages": list(self.languages),
             "countries": {
                 "explicit": list(self.countries.explicit),
+                "primary": list(self.countries.primary),
                 "mentioned": list(self.countries.mentioned),
             },
             "objectives": {
@@ -123,6 +142,7 @@ class Document:
             },
             "years": list(self.years),
             "dates": list(self.dates),
+            "published": self.published,
             "organizations": list(self.organizations),
             "doc_type": self.doc_type,
             "url": self.url,
@@ -164,7 +184,12 @@ class Document:
             format=d.get("format", ""),
             passages=passages,
             languages=tuple(d.get("languages", ())),
-            countries=Countries(tuple(c.get("explicit", ())), tuple(c.get("mentioned", ()))),
+            countries=Countries(
+                tuple(c.get("explicit", ())),
+                tuple(c.get("mentioned", ())),
+                # indexes written before primary countries existed: explicit ones are primary
+                tuple(c["primary"]) if "primary" in c else tuple(c.get("explicit", ())),
+            ),
             objectives=Objectives(
                 tuple(o.get("explicit", ())),
                 tuple(o.get("mentioned", ())),
@@ -172,6 +197,7 @@ class Document:
             ),
             years=tuple(d.get("years", ())),
             dates=tuple(d.get("dates", ())),
+            published=d.get("published"),
             organizations=tuple(d.get("organizations", ())),
             doc_type=d.get("doc_type"),
             url=d.get("url"),
@@ -196,6 +222,8 @@ class IngestReport:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files_read: int = 0
+    #: pages of the paged files (PDF) read, skipped ones aside
+    pages_read: int = 0
     #: files that were ingested with a caveat (truncated, decoded as cp1252...), and why
     warnings: list[Skipped] = field(default_factory=list)
 

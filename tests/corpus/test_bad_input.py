@@ -27,6 +27,7 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     (tmp_path / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage")
     (tmp_path / "notpdf.pdf").write_bytes(b"hello, I am not a PDF at all")
     (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "slides.pptx").write_bytes(b"PK\x03\x04")
     (tmp_path / "only-nav.html").write_text(
         "<html><body><nav>Home</nav><p>Skip to main content</p></body></html>", encoding="utf-8"
     )
@@ -38,9 +39,10 @@ def test_bad_files_are_skipped_with_reasons(tmp_path):
     assert "binary" in reasons["binary.txt"]
     assert "PDF" in reasons["corrupt.pdf"]
     assert "not a PDF" in reasons["notpdf.pdf"]
-    assert "unsupported file type" in reasons["notes.docx"]
+    assert "corrupt or not a Word" in reasons["notes.docx"]
+    assert "unsupported file type" in reasons["slides.pptx"]
     assert "boilerplate" in reasons["only-nav.html"]
-    assert report.files_read == 7  # .docx is not a supported file
+    assert report.files_read == 8  # .pptx is not a supported file
     assert "skipped" in report.summary()
 
 
@@ -97,10 +99,13 @@ def test_jsonl_broken_line_is_reported_others_load(tmp_path):
              "[1, 2]", json.dumps(good2)]
     (tmp_path / "records.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = load_corpus(tmp_path)
-    assert [d.id for d in report.documents] == ["r1", "r2"]
+    # r3 has no text: a metadata-only record, indexed with its title as its passage
+    assert [d.id for d in report.documents] == ["r1", "r2", "r3"]
+    r3 = next(d for d in report.documents if d.id == "r3")
+    assert [p.text for p in r3.passages] == ["No text"]
+    assert r3.provenance["passages"].startswith("title only")
     reasons = _reasons(report)
     assert "invalid JSON" in reasons["records.jsonl:2"]
-    assert "text" in reasons["records.jsonl:4"]
     assert "JSON object" in reasons["records.jsonl:5"]
 
 

@@ -26,7 +26,7 @@ def test_all_seeds_read(seeds_report):
 
 def test_000_explicit_countries_and_objectives(seed_docs):
     d = seed_docs["000"]
-    assert set(d.countries.explicit) == {"PE", "EC"}
+    assert set(d.countries.primary) == {"PE", "EC"}  # named in the title: where it takes place
     assert d.objectives.explicit == (6, 10, 15)
     assert d.doc_type == "practice"
     assert d.title.startswith("Using local-level qualitative research")
@@ -34,7 +34,7 @@ def test_000_explicit_countries_and_objectives(seed_docs):
     assert "2024-07-30" in d.dates
     assert "FLACSO Ecuador" in d.organizations
     assert d.provenance["objectives.explicit"].startswith("field:")
-    assert "title" in d.provenance["countries.explicit"]
+    assert "title" in d.provenance["countries.primary"]
 
 
 def test_001_mentions_and_no_duplicate_passages(seed_docs):
@@ -54,6 +54,9 @@ def test_001_mentions_and_no_duplicate_passages(seed_docs):
 def test_003_peru_bilingual_years(seed_docs):
     d = seed_docs["003"]
     assert "PE" in d.countries.explicit
+    # the donor (the U.S. Department of State) is not a place of the practice
+    assert d.countries.primary == ("PE",) and "US" in d.countries.mentioned
+    assert "US" in d.provenance["countries.donors"]
     langs = {p.lang for p in d.passages}
     assert {"es", "en"} <= langs
     assert d.languages[0] == "en" and "es" in d.languages
@@ -68,9 +71,9 @@ def test_003_peru_bilingual_years(seed_docs):
 
 def test_004_mentions_countries(seed_docs):
     d = seed_docs["004"]
-    assert {"BR", "MX", "CR", "BJ", "ZM"} <= set(d.countries.mentioned)
+    assert {"BR", "MX", "CR", "BJ", "ZM"} <= set(d.countries.all())
     assert "CG" not in d.countries.all()  # "Democratic Republic of the Congo" is CD only
-    assert "CD" in d.countries.mentioned
+    assert "CD" in d.countries.all()
 
 
 def test_002_digest_title_and_type(seed_docs):

@@ -1,0 +1,114 @@
+"""Metadata benchmarks: countries read from titles against a catalogue's "countries covered".
+
+    practice-search eval --benchmark iom-titles --json-out reports/iom-titles.json
+
+Each catalogue record (title, countries_covered, languages) becomes a document holding its
+title and a neutral one-line body, built by the same ingestion code as any file; the countries
+ingestion places it in (explicit + primary, what the country filter uses) are compared with the
+record's. Records without a country (Worldwide, empty) are not scored. Precision and recall are
+micro-averaged over country codes, overall and by the record's language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+__all__ = ["score_title_countries", "titles_markdown", "NEUTRAL_BODY"]
+
+#: The body every record gets, so that only the title can name a country.
+NEUTRAL_BODY = "This record describes one evaluation of a programme and what it found."
+
+
+def _gold(values: list[str]) -> tuple[set[str], list[str]]:
+    from corpus.countries import resolve_country
+
+    codes: set[str] = set()
+    unresolved = []
+    for v in values or []:
+        v = str(v).strip()
+        if not v or v.lower() in ("worldwide", "global", "nan", "none"):
+            continue
+        try:
+            codes.add(resolve_country("Kosovo" if "kosovo" in v.lower() else v))
+        except ValueError:
+            unresolved.append(v)
+    return codes, unresolved
+
+
+def score_title_countries(records_path: str | Path, *, examples: int = 25) -> dict[str, Any]:
+    """Precision and recall of the countries placed from titles, with the disagreements."""
+    from corpus.ingest import document_from_text
+
+    path = Path(records_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"catalogue records not found: {path}")
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn by language
+    extra: list[dict[str, Any]] = []
+    missed: list[dict[str, Any]] = []
+    unresolved: set[str] = set()
+    scored = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        gold, bad = _gold(rec.get("countries_covered") or [])
+        unresolved.update(bad)
+        if not gold:
+            continue
+        scored += 1
+        doc = document_from_text(str(rec.get("id", scored)), NEUTRAL_BODY, meta={"title": rec["title"]})
+        got = set(doc.countries.codes(("explicit", "primary")))
+        lang = str(rec.get("languages") or "unknown").split(",")[0].strip() or "unknown"
+        for key in ("all", lang):
+            c = counts[key]
+            c[0] += len(got & gold)
+            c[1] += len(got - gold)
+            c[2] += len(gold - got)
+        if got - gold and len(extra) < examples:
+            extra.append({"title": rec["title"], "read": sorted(got), "catalogue": sorted(gold)})
+        if gold - got and len(missed) < examples:
+            missed.append({"title": rec["title"], "read": sorted(got), "catalogue": sorted(gold)})
+
+    def pr(c: list[int]) -> dict[str, Any]:
+        tp, fp, fn = c
+        return {
+            "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+            "tp": tp,
+            "fp": fp,
+            "fn": fn,
+        }
+
+    return {
+        "benchmark": "iom-titles",
+        "source": str(path),
+        "records_scored": scored,
+        "overall": pr(counts["all"]),
+        "by_language": {k: pr(v) for k, v in sorted(counts.items()) if k != "all"},
+        "unresolved_catalogue_names": sorted(unresolved),
+        "read_not_in_catalogue": extra,
+        "in_catalogue_not_read": missed,
+    }
+
+
+def titles_markdown(report: dict[str, Any]) -> str:
+    o = report["overall"]
+    lines = [
+        "## Countries read from catalogue titles",
+        "",
+        f"{report['records_scored']} records with countries ({report['source']}); each indexed as its "
+        "title and a neutral one-line body; explicit + primary countries against \"countries covered\".",
+        "",
+        "| records | precision | recall | tp | fp | fn |",
+        "|---|---|---|---|---|---|",
+        f"| all | {o['precision']} | {o['recall']} | {o['tp']} | {o['fp']} | {o['fn']} |",
+    ]
+    for lang, r in report["by_language"].items():
+        lines.append(f"| {lang} | {r['precision']} | {r['recall']} | {r['tp']} | {r['fp']} | {r['fn']} |")
+    lines += ["", "Read from the title but not in the catalogue (first ones):", ""]
+    lines += [f"- {e['title'][:120]}: read {', '.join(e['read'])}; catalogue {', '.join(e['catalogue'])}"
+              for e in report["read_not_in_catalogue"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,41 @@
+"""The iom-titles benchmark: countries read from titles against a catalogue's."""
+
+from __future__ import annotations
+
+import json
+
+from eval.metadata import score_title_countries
+from practice_search.cli import main
+
+
+def _records(tmp_path):
+    recs = [
+        {"id": "1", "title": "Final evaluation of border management in Ghana", "countries_covered": ["Ghana"],
+         "languages": "English"},
+        {"id": "2", "title": "Évaluation du projet au Niger et au Mali", "countries_covered": ["Niger"],
+         "languages": "French"},
+        {"id": "3", "title": "Regional programme evaluation", "countries_covered": ["Kenya", "Uganda"],
+         "languages": "English"},
+        {"id": "4", "title": "Global evaluation", "countries_covered": ["Worldwide"], "languages": "English"},
+    ]
+    p = tmp_path / "records.jsonl"
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs), encoding="utf-8")
+    return p
+
+
+def test_precision_and_recall_are_counted_per_code(tmp_path):
+    r = score_title_countries(_records(tmp_path))
+    assert r["records_scored"] == 3  # Worldwide is not scored
+    assert r["overall"] == {"precision": 0.6667, "recall": 0.5, "tp": 2, "fp": 1, "fn": 2}
+    assert r["by_language"]["French"]["fp"] == 1 and r["by_language"]["English"]["fn"] == 2
+    assert r["read_not_in_catalogue"][0]["read"] == ["ML", "NE"]
+
+
+def test_eval_command_writes_the_report(tmp_path, capsys):
+    out = tmp_path / "t.json"
+    rc = main(["eval", "--benchmark", "iom-titles", "--records", str(_records(tmp_path)),
+               "--json-out", str(out), "--md-out", str(tmp_path / "t.md")])
+    assert rc == 0
+    assert json.loads(out.read_text())["overall"]["tp"] == 2
+    assert "| all | 0.6667 | 0.5 |" in (tmp_path / "t.md").read_text()
+    assert "precision 0.6667 recall 0.5" in capsys.readouterr().out
