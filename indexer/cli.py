@@ -17,11 +17,20 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
         dest="objective_sources",
         help="explicit | mentioned | inferred (default: explicit and mentioned); repeatable",
     )
+    p.add_argument(
+        "--country-source",
+        action="append",
+        dest="country_sources",
+        help="explicit | primary | mentioned (default: explicit and primary, where the practice "
+        "takes place); repeatable",
+    )
     p.add_argument("--lang", action="append", help="passage language, e.g. es or en; repeatable")
     p.add_argument("--section", action="append", help="passage section kind (summary, lessons...); repeatable")
     p.add_argument("--doc-type", action="append", dest="doc_type", help="document type; repeatable")
-    p.add_argument("--year-from", dest="year_from", help="documents with a year >= this")
-    p.add_argument("--year-to", dest="year_to", help="documents with a year <= this")
+    p.add_argument("--year-from", dest="year_from",
+                   help="documents published (else covering a year) in or after this year")
+    p.add_argument("--year-to", dest="year_to",
+                   help="documents published (else covering a year) in or before this year")
 
 
 def _filters(args: argparse.Namespace):
@@ -36,6 +45,7 @@ def _filters(args: argparse.Namespace):
         year_to=args.year_to,
         doc_type=args.doc_type,
         section=args.section,
+        country_sources=args.country_sources,
     )
 
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from corpus.countries import country_name, resolve_country
-from corpus.types import OBJECTIVE_SOURCES, SECTION_KINDS
-from indexer.types import DEFAULT_OBJECTIVE_SOURCES, Filters, SearchError
+from corpus.types import COUNTRY_SOURCES, OBJECTIVE_SOURCES, SECTION_KINDS
+from indexer.types import DEFAULT_COUNTRY_SOURCES, DEFAULT_OBJECTIVE_SOURCES, Filters, SearchError
 
 Values = str | int | Iterable[str | int] | None
 
@@ -65,13 +65,15 @@ def parse_filters(
     year_to: str | int | None = None,
     doc_type: Values = None,
     section: Values = None,
+    country_sources: Values = None,
 ) -> Filters:
     """Validate and normalise user filters (strings, ints or lists of them).
 
     country: ISO alpha-2 codes or English/Spanish names ("Perú", "PE", "peru" agree);
     objective: GCM objective numbers 1-23; objective_sources: subset of explicit,
     mentioned, inferred (default explicit+mentioned); lang: 2-letter codes; section:
-    one of SECTION_KINDS; year_from <= year_to."""
+    one of SECTION_KINDS; year_from <= year_to; country_sources: subset of explicit, primary,
+    mentioned (default explicit+primary: where the practice takes place)."""
     countries: list[str] = []
     for c in _listify(country):
         try:
@@ -94,6 +96,12 @@ def parse_filters(
             raise SearchError("objective", f"{n} is not a GCM objective; give a number from 1 to 23")
         if n not in objectives:
             objectives.append(n)
+
+    c_sources_in = [str(s).strip().lower() for s in _listify(country_sources)]
+    for s in c_sources_in:
+        if s not in COUNTRY_SOURCES:
+            raise SearchError("country_sources", f"{s!r} is not a source; choose from {', '.join(COUNTRY_SOURCES)}")
+    c_sources = tuple(s for s in COUNTRY_SOURCES if s in c_sources_in) or DEFAULT_COUNTRY_SOURCES
 
     sources_in = [str(s).strip().lower() for s in _listify(objective_sources)]
     for s in sources_in:
@@ -129,6 +137,7 @@ def parse_filters(
 
     return Filters(
         countries=tuple(countries),
+        country_sources=c_sources,
         objectives=tuple(objectives),
         objective_sources=sources,
         langs=tuple(langs),
@@ -148,6 +157,7 @@ def describe_filters(f: Filters | None) -> dict[str, Any]:
     if f.countries:
         out["country"] = list(f.countries)
         out["country_name"] = [country_display_name(c) for c in f.countries]
+        out["country_sources"] = list(f.country_sources)
     if f.objectives:
         out["objective"] = list(f.objectives)
         out["objective_sources"] = list(f.objective_sources)

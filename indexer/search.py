@@ -54,6 +54,7 @@ from indexer.highlight import highlight, query_terms
 from indexer.lexical import LexicalIndex, top_positive, words
 from indexer.store import MetadataStore
 from indexer.types import (
+    DEFAULT_COUNTRY_SOURCES,
     DEFAULT_OBJECTIVE_SOURCES,
     MODES,
     DocumentHit,
@@ -452,10 +453,12 @@ class SearchIndex:
             doc_id=doc.id,
             title=doc.title,
             score=round(float(score), 6),
-            countries=list(doc.countries.all()),
+            countries=list(doc.countries.codes(
+                filters.country_sources if filters is not None else DEFAULT_COUNTRY_SOURCES)),
             objectives=list(doc.objectives.numbers(sources)),
             languages=list(doc.languages),
             years=list(doc.years),
+            published=doc.published,
             doc_type=doc.doc_type,
             passages=passages,
             rank=rank,
@@ -545,7 +548,8 @@ class SearchIndex:
             order = sorted((-int(n), name) for name, n in zip(names, counts, strict=False) if n)
             return {name: -n for n, name in order}
 
-        countries = by_count(store.countries, store.count_docs(store.doc_country, docs))
+        c_sources = filters.country_sources if filters is not None else DEFAULT_COUNTRY_SOURCES
+        countries = by_count(store.countries, store.count_docs(store.country_matrix(c_sources), docs))
         per_objective = store.count_docs(store.objective_matrix(sources), docs)
         objectives = {n: int(per_objective[n]) for n in range(1, 24) if per_objective[n]}
         languages = by_count(store.doc_langs, store.count_docs(store.doc_lang, docs))
@@ -580,7 +584,8 @@ class SearchIndex:
     ) -> dict[str, Any]:
         """Document counts per GCM objective (all 23, zeros included) x country (or
         region): how many matching documents carry both. Countries are the documents'
-        explicit and mentioned ones; objectives come from `objective_sources`."""
+        explicit and primary ones (the filters' country_sources); objectives come from
+        `objective_sources`."""
         from corpus.types import OBJECTIVE_SOURCES
 
         bad = [s for s in objective_sources if s not in OBJECTIVE_SOURCES]
@@ -590,7 +595,8 @@ class SearchIndex:
         docs, _ = self._match_docs(st, query, filters)
         store = st.store
         obj = store.objective_matrix(objective_sources)[docs][:, 1:24]  # (d, 23)
-        ctry = store.doc_country[docs][:, : len(store.countries)]  # (d, c)
+        c_sources = filters.country_sources if filters is not None else DEFAULT_COUNTRY_SOURCES
+        ctry = store.country_matrix(c_sources)[docs][:, : len(store.countries)]  # (d, c)
         columns = list(store.countries)
         names = [country_display_name(c) for c in columns]
         if by_region:

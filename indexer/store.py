@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.types import OBJECTIVE_SOURCES, SECTION_KINDS, Document, Passage
-from indexer.types import Filters
+from corpus.types import COUNTRY_SOURCES, OBJECTIVE_SOURCES, SECTION_KINDS, Document, Passage
+from indexer.types import DEFAULT_COUNTRY_SOURCES, Filters
 
 
 def text_hash(text: str) -> str:
@@ -105,7 +105,11 @@ class MetadataStore:
         # document-level columns
         self.countries: list[str] = sorted({c for d in self.documents for c in d.countries.all()})
         ccode = {c: i for i, c in enumerate(self.countries)}
-        self.doc_country = np.zeros((n_docs, max(len(self.countries), 1)), dtype=bool)
+        #: document x country per source (primary includes explicit); see country_matrix
+        self.doc_country_by_source = {
+            s: np.zeros((n_docs, max(len(self.countries), 1)), dtype=bool) for s in COUNTRY_SOURCES
+        }
+        self._country_cache: dict[tuple[str, ...], np.ndarray] = {}
         self.doc_objective = {s: np.zeros((n_docs, 24), dtype=bool) for s in OBJECTIVE_SOURCES}
         self._objective_cache: dict[tuple[str, ...], np.ndarray] = {}
         self._cells: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -120,25 +124,29 @@ class MetadataStore:
         self.doc_langs: list[str] = sorted({lg for d in self.documents for lg in d.languages})
         lcode = {v: i for i, v in enumerate(self.doc_langs)}
         self.doc_lang = np.zeros((n_docs, max(len(self.doc_langs), 1)), dtype=bool)
-        self.years: list[int] = sorted({y for d in self.documents for y in d.years})
+        # the year a document is filtered and counted by: its publication year where known,
+        # else the years its text covers
+        doc_years = [(int(d.published[:4]),) if d.published else tuple(d.years) for d in self.documents]
+        self.years: list[int] = sorted({y for ys in doc_years for y in ys})
         ycode = {v: i for i, v in enumerate(self.years)}
         self.doc_year = np.zeros((n_docs, max(len(self.years), 1)), dtype=bool)
         for i, d in enumerate(self.documents):
             for lg in d.languages:
                 self.doc_lang[i, lcode[lg]] = True
-            for y in d.years:
+            for y in doc_years[i]:
                 self.doc_year[i, ycode[y]] = True
             t = tcode[(d.doc_type or "").lower()]
             if d.doc_type and not self.doc_type_names[t]:
                 self.doc_type_names[t] = d.doc_type
-            for c in d.countries.all():
-                self.doc_country[i, ccode[c]] = True
+            for s in COUNTRY_SOURCES:
+                for c in d.countries.codes((s,)):
+                    self.doc_country_by_source[s][i, ccode[c]] = True
             for s in OBJECTIVE_SOURCES:
                 for n in d.objectives.numbers((s,)):
                     if 1 <= n <= 23:
                         self.doc_objective[s][i, n] = True
-            if d.years:
-                self.doc_year_min[i], self.doc_year_max[i] = min(d.years), max(d.years)
+            if doc_years[i]:
+                self.doc_year_min[i], self.doc_year_max[i] = min(doc_years[i]), max(doc_years[i])
             self.doc_type[i] = tcode[(d.doc_type or "").lower()]
 
     # -- filtering -----------------------------------------------------------------
@@ -146,19 +154,33 @@ class MetadataStore:
     def n_rows(self) -> int:
         return len(self.passage_ids)
 
-    def objective_matrix(self, sources: Iterable[str]) -> np.ndarray:
-        """(docs, 24) boolean: document has objective n from any of the sources (kept per
-        combination of sources: the store never changes; do not write to it)."""
+    @staticmethod
+    def _union(by_source: dict[str, np.ndarray], sources: Iterable[str], cache: dict) -> np.ndarray:
+        """OR of the per-source document matrices, kept per combination of sources (the store
+        never changes; do not write to it)."""
         key = tuple(sorted(set(sources)))
-        m = self._objective_cache.get(key)
+        m = cache.get(key)
         if m is None:
-            m = np.zeros((len(self.documents), 24), dtype=bool)
+            m = np.zeros_like(next(iter(by_source.values())))
             for s in key:
-                if s in self.doc_objective:
-                    m |= self.doc_objective[s]
+                if s in by_source:
+                    m |= by_source[s]
             m.flags.writeable = False
-            self._objective_cache[key] = m
+            cache[key] = m
         return m
+
+    def objective_matrix(self, sources: Iterable[str]) -> np.ndarray:
+        """(docs, 24) boolean: document has objective n from any of the sources."""
+        return self._union(self.doc_objective, sources, self._objective_cache)
+
+    @property
+    def doc_country(self) -> np.ndarray:
+        """(docs, countries) boolean for the default country sources (explicit + primary)."""
+        return self.country_matrix(DEFAULT_COUNTRY_SOURCES)
+
+    def country_matrix(self, sources: Iterable[str]) -> np.ndarray:
+        """(docs, countries) boolean: document has the country from any of the sources."""
+        return self._union(self.doc_country_by_source, sources, self._country_cache)
 
     def doc_mask(self, f: Filters | None) -> np.ndarray:
         """Boolean over documents: passes the document-level filters."""
@@ -167,7 +189,7 @@ class MetadataStore:
             return mask
         if f.countries:
             cols = [self.countries.index(c) for c in f.countries if c in self.countries]
-            mask &= self.doc_country[:, cols].any(axis=1) if cols else False
+            mask &= self.country_matrix(f.country_sources)[:, cols].any(axis=1) if cols else False
         if f.objectives:
             mask &= self.objective_matrix(f.objective_sources)[:, list(f.objectives)].any(axis=1)
         if f.year_from is not None:

@@ -12,6 +12,9 @@ from typing import Any
 
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 DEFAULT_OBJECTIVE_SOURCES: tuple[str, ...] = ("explicit", "mentioned")
+#: Countries that filters, facets and the gap map use unless told otherwise: where the
+#: practice takes place, not every country a report names in passing.
+DEFAULT_COUNTRY_SOURCES: tuple[str, ...] = ("explicit", "primary")
 
 
 class SearchError(ValueError):
@@ -40,11 +43,13 @@ class Filters:
     validates user input (country names, objective range...) and raises SearchError."""
 
     countries: tuple[str, ...] = ()  # ISO alpha-2; a document matches if it has any of them
+    country_sources: tuple[str, ...] = DEFAULT_COUNTRY_SOURCES
     objectives: tuple[int, ...] = ()  # 1-23; a document matches if it has any of them
     objective_sources: tuple[str, ...] = DEFAULT_OBJECTIVE_SOURCES
     langs: tuple[str, ...] = ()  # passage language
-    year_from: int | None = None  # document has a year >= year_from
-    year_to: int | None = None  # document has a year <= year_to
+    #: publication year (else a year the document covers) >= year_from / <= year_to
+    year_from: int | None = None
+    year_to: int | None = None
     doc_types: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()  # passage section_kind
 
@@ -88,6 +93,7 @@ class DocumentHit:
     doc_type: str | None
     passages: list[PassageHit]  # its best passages, best first
     rank: int = 0
+    published: str | None = None  # ISO publication date, when known
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -32,6 +32,7 @@ def parse_filter_params(p: FilterParams) -> Filters:
         year_to=p.year_to,
         doc_type=p.doc_type or None,
         section=p.section or None,
+        country_sources=p.country_sources or None,
     )
 
 

@@ -28,14 +28,23 @@ class FilterParams(BaseModel):
         default_factory=list,
         description="Where objectives may come from: explicit, mentioned, inferred.",
     )
+    country_sources: list[str] = Field(
+        default_factory=list,
+        description="Where countries may come from: explicit, primary (where the practice takes "
+        "place; the default is explicit and primary), mentioned (named anywhere in the text).",
+    )
     lang: list[str] = Field(default_factory=list, description="Passage language codes (es, en).")
     section: list[str] = Field(
         default_factory=list,
         description="Search only in these section kinds: summary, context, activities, results, "
         "lessons, recommendations, innovation, other.",
     )
-    year_from: int | None = Field(None, description="The practice has a year on or after this one.")
-    year_to: int | None = Field(None, description="The practice has a year on or before this one.")
+    year_from: int | None = Field(
+        None, description="Published in or after this year (else: covers a year on or after it)."
+    )
+    year_to: int | None = Field(
+        None, description="Published in or before this year (else: covers a year on or before it)."
+    )
     doc_type: list[str] = Field(default_factory=list, description="practice, evaluation, report...")
 
 
@@ -104,6 +113,9 @@ class PassagePublic(BaseModel):
 
 class CountriesPublic(BaseModel):
     explicit: list[str]
+    primary: list[str] = Field(
+        default_factory=list, description="Where the practice takes place (includes explicit)."
+    )
     mentioned: list[str]
 
 
@@ -133,6 +145,7 @@ class PracticePublic(BaseModel):
     objectives: ObjectivesPublic
     years: list[int]
     dates: list[str]
+    published: str | None = Field(None, description="Publication date, ISO YYYY[-MM[-DD]].")
     organizations: list[str]
     doc_type: str | None = None
     url: str | None = None

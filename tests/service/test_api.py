@@ -134,12 +134,27 @@ def test_highlight_is_escaped_with_mark_only(api: httpx.Client):
         ({"q": "migrants", "lang": "spanish"}, "lang", "es"),
         ({"q": "migrants", "year_from": 2024, "year_to": 2020}, "year_from", "swap"),
         ({"q": "migrants", "objective_sources": "guessed"}, "objective_sources", "explicit"),
+        ({"q": "migrants", "country_sources": "annex"}, "country_sources", "primary"),
         ({"q": "migrants", "format": "xlsx"}, "format", "csv"),
     ],
 )
 def test_search_errors_say_which_parameter_and_what_to_do(api: httpx.Client, params, param, hint):
     msg = check_error(api.get("/search", params=params), 422, param)
     assert hint.lower() in msg.lower()
+
+
+def test_country_sources_widen_the_country_filter(api: httpx.Client):
+    base = {"q": "migrants", "country": "CO", "k": 50}
+    narrow = api.get("/search", params=base).json()
+    wide = api.get("/search", params={**base, "country_sources": ["explicit", "primary", "mentioned"]}).json()
+    assert narrow["filters"]["country_sources"] == ["explicit", "primary"]
+    assert wide["filters"]["country_sources"] == ["explicit", "primary", "mentioned"]
+    assert {h["doc_id"] for h in narrow["hits"]} <= {h["doc_id"] for h in wide["hits"]}
+    assert wide["matched_documents"] > narrow["matched_documents"]
+    r = api.post("/search", json={**base, "country": ["CO"], "country_sources": ["mentioned"]})
+    assert r.status_code == 200, r.text
+    post = r.json()
+    assert post["filters"]["country_sources"] == ["mentioned"]
 
 
 def test_search_missing_query(api: httpx.Client):
@@ -164,7 +179,8 @@ def test_practice_document_with_metadata_and_passages(api: httpx.Client):
     assert r.status_code == 200, r.text
     d = r.json()
     assert d["id"] == SEED_DOC
-    assert {"PE", "EC"} <= set(d["countries"]["explicit"] + d["countries"]["mentioned"])
+    assert {"PE", "EC"} <= set(d["countries"]["primary"])
+    assert "published" in d and "primary" in d["countries"]
     assert d["country_names"]["PE"] == {"en": "Peru", "es": "Perú"}
     assert {6, 10, 15} <= set(d["objectives"]["explicit"] + d["objectives"]["mentioned"])
     assert len(d["passages"]) > 3
