@@ -3,6 +3,7 @@
     practice-search eval --index INDEX_DIR --queries FILE.jsonl [--systems bm25,dense,hybrid] [--k 10] --json-out R.json
     practice-search eval --beir DIR --json-out R.json
     practice-search eval --benchmark xquad --xquad-dir DIR --json-out R.json
+    practice-search eval --benchmark iom-titles [--records FILE] --json-out R.json
     practice-search eval --all --json-out reports/eval.json     (what `make eval` runs)
 """
 
@@ -32,7 +33,9 @@ def register(subparsers) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--queries", metavar="FILE", help="query set: JSON Lines file, or a BEIR directory (needs --index)")
     what.add_argument("--beir", metavar="DIR", help="BEIR data set (corpus.jsonl, queries.jsonl, qrels/test.tsv): indexes its corpus in a temp dir")
-    what.add_argument("--benchmark", choices=["xquad"], help="a built-in benchmark")
+    what.add_argument("--benchmark", choices=["xquad", "iom-titles"],
+                      help="a built-in benchmark: xquad (cross-lingual retrieval), iom-titles "
+                      "(countries read from IOM catalogue titles against their countries covered)")
     what.add_argument("--all", action="store_true", help="seeds dev set and XQuAD; writes JSON, Markdown and PNG")
     p.add_argument("--index", metavar="DIR", help="index to search (with --queries)")
     p.add_argument("--systems", help="comma-separated modes (default bm25,dense,hybrid); XQuAD also knows dense-use (its default: all four)")
@@ -41,6 +44,8 @@ def register(subparsers) -> None:
     p.add_argument("--md-out", metavar="FILE", help="Markdown report (with --all: beside the JSON by default)")
     p.add_argument("--png-out", metavar="FILE", help="chart (with --all: beside the JSON by default)")
     p.add_argument("--xquad-dir", metavar="DIR", help="XQuAD files (default ../shared/benchmarks/xquad)")
+    p.add_argument("--records", metavar="FILE",
+                   help="iom-titles: catalogue records (default ../shared/benchmarks/iom-catalogue/records.jsonl)")
     p.add_argument("--limit", type=int, metavar="N", help="XQuAD: first N paragraphs only (quick runs)")
     p.add_argument("--seeds-dir", metavar="DIR", help="--all: the seed corpus (default ../shared/seeds)")
     p.add_argument("--seeds-queries", metavar="FILE", help="--all: the seeds query set (default eval/queries/seeds_dev.jsonl)")
@@ -220,6 +225,18 @@ def run(args: argparse.Namespace) -> int:
         png_out = png_out or json_out.with_suffix(".png")
         sections = [queryset_markdown(report["seeds_dev"], "Seeds development set"), xquad_markdown(report["xquad"])]
         chart = (report["xquad"], report["seeds_dev"])
+    elif args.benchmark == "iom-titles":
+        from eval.metadata import score_title_countries, titles_markdown
+
+        records = Path(args.records) if args.records else _shared_dir() / "benchmarks" / "iom-catalogue" / "records.jsonl"
+        report = score_title_countries(records)
+        write_json(report, json_out)
+        _log(f"eval: wrote {json_out}")
+        if md_out:
+            md_out.write_text(titles_markdown(report), encoding="utf-8")
+        o = report["overall"]
+        print(f"iom-titles: {report['records_scored']} records: precision {o['precision']} recall {o['recall']}")
+        return 0
     elif args.benchmark == "xquad":
         report = _xquad(args)
         sections = [xquad_markdown(report)]
