@@ -25,6 +25,7 @@ from corpus.objectives import find_mentioned_objectives, infer_objectives
 from corpus.places import (
     OPENING_CHARS,
     WEIGHT_SUMMARY,
+    collection_places,
     primary_countries,
     section_weight,
     title_countries,
@@ -46,6 +47,17 @@ METADATA_SCAN_CHARS = 300_000
 class _Settings:
     passage_tokens: int = 200
     passage_overlap: int = 32
+
+
+def _sections(passages: list[Passage]) -> list[tuple[str, list[str]]]:
+    """Consecutive passages grouped by their section: (label, texts)."""
+    out: list[tuple[str, list[str]]] = []
+    for p in passages:
+        if out and out[-1][0] == p.section:
+            out[-1][1].append(p.text)
+        else:
+            out.append((p.section, [p.text]))
+    return out
 
 
 def resolve_settings(settings: Any) -> Any:
@@ -158,6 +170,14 @@ def document_from_text(
     )
     prov["languages"] = "langdetect per passage (seed 0)"
 
+    # Type and URL
+    if ex.doc_type:
+        doc_type, prov["doc_type"] = ex.doc_type, "metadata:doc_type"
+    else:
+        doc_type, clue = guess_doc_type(text, title, st.masthead, st.fields)
+        if doc_type:
+            prov["doc_type"] = clue
+
     # Countries: explicit (fields), primary (where it takes place), mentioned (the rest)
     exp_c, c_src = explicit_countries(st.fields, "")
     if ex.countries:
@@ -173,7 +193,8 @@ def document_from_text(
         segments.append((p.text, max(w, WEIGHT_SUMMARY) if scanned < OPENING_CHARS and w >= 1 else w))
         scanned += len(p.text)
     evidence = weigh_mentions(segments)
-    primary_c, why = primary_countries(evidence, exp_c, title_c, title_places)
+    items = collection_places(_sections(passages[: len(segments)]), doc_type, len(passages))
+    primary_c, why = primary_countries(evidence, exp_c, title_c, title_places, items)
     mentioned_c = [c for c in find_countries(content) if c not in primary_c]
     if c_src:
         prov["countries.explicit"] = ", ".join(c_src)
@@ -241,13 +262,6 @@ def document_from_text(
     if org_src:
         prov["organizations"] = ", ".join(org_src)
 
-    # Type and URL
-    if ex.doc_type:
-        doc_type, prov["doc_type"] = ex.doc_type, "metadata:doc_type"
-    else:
-        doc_type, clue = guess_doc_type(text, title, st.masthead, st.fields)
-        if doc_type:
-            prov["doc_type"] = clue
     url = ex.url
     if url:
         prov["url"] = "metadata:url"

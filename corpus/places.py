@@ -146,6 +146,7 @@ class PlaceEvidence:
     weight: dict[str, float]
     donors: frozenset[str]
     count: dict[str, int] | None = None  # mentions counted, whatever their weight
+    named: frozenset[str] = frozenset()  # countries named by name or province, not only by nationality
 
 
 _PLACE_WORD = re.compile(r"\b(?:in|en|au|aux|dans|within|across|throughout|de la|"
@@ -224,6 +225,7 @@ def weigh_mentions(segments: Iterable[tuple[str, float]]) -> PlaceEvidence:
     """Weighted country mentions over (text, weight) segments; donor mentions left out."""
     weight: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
+    named: set[str] = set()
     donor_seen: set[str] = set()
     for text, w in segments:
         if not text or w <= 0:
@@ -237,12 +239,41 @@ def weigh_mentions(segments: Iterable[tuple[str, float]]) -> PlaceEvidence:
                 continue
             weight[m.code] += w * (WEIGHT_DEMONYM if m.kind == "demonym" else 1.0)
             count[m.code] += 1
+            if m.kind != "demonym":
+                named.add(m.code)
         for code, start in subdivision_mentions(text):
             if not _in_address(folded, start):
                 weight[code] += w
                 count[code] += 1
+                named.add(code)
     donors = frozenset(c for c in donor_seen if c not in weight)
-    return PlaceEvidence(dict(weight), donors, dict(count))
+    return PlaceEvidence(dict(weight), donors, dict(count), frozenset(named))
+
+
+#: A short document whose sections are about different countries is a collection of practices
+#: (a digest, a newsletter): each item's country is a place of the document.
+COLLECTION_MAX_PASSAGES = 30
+COLLECTION_MIN_ITEMS = 3
+
+
+def collection_places(sections: list[tuple[str, list[str]]], doc_type: str | None, n_passages: int) -> list[str]:
+    """Countries named (not only by nationality) in the items of a collection, most weighted
+    first; [] for a document that is not a collection. `sections` are (label, texts)."""
+    items = [weigh_mentions([(t, 1.0) for t in texts]) for label, texts in sections
+             if not _BACK_MATTER.match(fold(label or "").strip())]
+    items = [ev for ev in items if ev.weight]
+    tops = {max(ev.weight, key=lambda c: (ev.weight[c], c)) for ev in items}
+    is_collection = (doc_type or "").lower() in ("digest", "newsletter") or (
+        n_passages <= COLLECTION_MAX_PASSAGES and len(tops) >= COLLECTION_MIN_ITEMS
+    )
+    if not is_collection:
+        return []
+    total: dict[str, float] = defaultdict(float)
+    for ev in items:
+        for code, w in ev.weight.items():
+            if code in ev.named:
+                total[code] += w
+    return sorted(total, key=lambda c: (-total[c], c))
 
 
 def section_weight(label: str, kind: str) -> float:
@@ -257,6 +288,7 @@ def primary_countries(
     explicit: Iterable[str] = (),
     in_title: Iterable[str] = (),
     title_regions: Iterable[str] = (),
+    collection: Iterable[str] = (),
 ) -> tuple[list[str], list[str]]:
     """(primary codes, why): explicit and title countries first, then the countries of a
     sub-region the title names, then the dominant ones."""
@@ -282,4 +314,8 @@ def primary_countries(
             out.append(code)
     if taken:
         why.append(f"text: share of weighted mentions >= {PRIMARY_SHARE:.2f}")
+    items = [c for c in collection if c not in out]
+    if items:
+        out.extend(items)
+        why.append("text: places of the items of a collection (digest, newsletter)")
     return out, why

@@ -92,3 +92,22 @@ def test_country_filter_fields_from_catalogue_records():
     rec = {"title": "Evaluation of a health programme", "countries_covered": ["Bolivia (Plurinational State of)"]}
     d = document_from_text("r", "", meta=rec)
     assert d.countries.explicit == ("BO",) and d.countries.primary == ("BO",)
+
+
+def test_a_digest_places_each_item_in_its_country():
+    digest = (
+        "Partner requests this quarter\n\n"
+        "Legal aid at the border\n\nA network of lawyers in Brazil now answers asylum seekers online "
+        "after the pandemic closed the offices.\n\n"
+        "Health training\n\nHealth officials in Costa Rica will train regional staff on migration and "
+        "health next year.\n\n"
+        "Climate data\n\nA study will count people displaced by floods in Benin and the coastal towns.\n\n"
+        "Traders\n\nSmall-scale traders crossing between Zambia and Malawi received cash grants."
+    )
+    d = document_from_text("digest", digest, meta={"title": "What our partners request"})
+    assert {"BR", "CR", "BJ", "ZM", "MW"} <= set(d.countries.primary)
+    assert "collection" in d.provenance["countries.primary"]
+    # the same items in one long report section are not a collection: one mention is not a place
+    report = "Findings\n\n" + " ".join(digest.split("\n\n")[2::2])
+    d = document_from_text("report", report, meta={"title": "What our partners request"})
+    assert d.countries.primary == () and "BR" in d.countries.mentioned
