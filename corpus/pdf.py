@@ -224,7 +224,8 @@ def _is_heading(ln: _Line, body: float) -> bool:
     if _CAPTION.match(fold(text)) or _PAGE_MARK.match(fold(text)) or text[:1] in "•-–(":
         return False
     if ln.size >= body * 1.18:
-        return not re.search(r"[,;]$", text)
+        # a long line ending in ":" introduces a list: it is text, not a heading
+        return not re.search(r"[,;]$", text) and not (text.endswith(":") and len(words) > 8)
     return ln.bold and ln.size >= body * 0.95 and len(words) <= 12 and not re.search(r"[.,;:]$", text)
 
 

@@ -119,7 +119,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         for h in resp.hits:
             meta = ", ".join(
                 x for x in (",".join(h.countries), "obj " + ",".join(map(str, h.objectives)) if h.objectives else "",
-                            "-".join(map(str, h.years[:1] + h.years[-1:])) if h.years else "") if x
+                            f"published {h.published}" if h.published
+                            else "-".join(map(str, h.years[:1] + h.years[-1:])) if h.years else "") if x
             )
             print(f"\n{h.rank}. {h.title}  [{h.doc_id}]  score {h.score:.3f}  ({meta})")
             for p in h.passages:

@@ -26,6 +26,7 @@ const I18N = {
     none: "Ninguna práctica coincide. Pruebe con otras palabras o quite filtros.",
     loading: "Buscando…", similar: "Prácticas similares", similarTo: (t) => `Prácticas similares a: ${t}`,
     open: "Ver la práctica completa", countries: "Países", objectives: "Objetivos", years: "Años",
+    published: "Publicado", alsoNamed: "También mencionados",
     languages: "Idiomas", type: "Tipo", source: "Fuente", passages: "Pasajes",
     gapCell: (n, o, c) => `${n} prácticas, objetivo ${o}, ${c}`, gapEmpty: (o, c) => `Sin prácticas: objetivo ${o}, ${c}`,
     gapCount: (n) => `${n} prácticas en el mapa`, total: "Total", filtersUnderstood: "Filtros:",
@@ -54,6 +55,7 @@ const I18N = {
     none: "No practice matches. Try other words or remove filters.",
     loading: "Searching…", similar: "Similar practices", similarTo: (t) => `Practices similar to: ${t}`,
     open: "Open the full practice", countries: "Countries", objectives: "Objectives", years: "Years",
+    published: "Published", alsoNamed: "Also mentioned",
     languages: "Languages", type: "Type", source: "Source", passages: "Passages",
     gapCell: (n, o, c) => `${n} practices, objective ${o}, ${c}`, gapEmpty: (o, c) => `No practices: objective ${o}, ${c}`,
     gapCount: (n) => `${n} practices on the map`, total: "Total", filtersUnderstood: "Filters:",
@@ -207,7 +209,8 @@ function card(hit) {
   const meta = el("div", { class: "meta" });
   for (const lg of hit.languages) meta.append(badge(lg.toUpperCase(), "lang", t(`lang_${lg}`)));
   for (const c of hit.countries) meta.append(badge(countryLabel(c), "country"));
-  if (hit.years.length) meta.append(badge(hit.years.length > 1 ? `${hit.years[0]}–${hit.years[hit.years.length - 1]}` : String(hit.years[0]), "year"));
+  if (hit.published) meta.append(badge(hit.published.slice(0, 4), "year"));
+  else if (hit.years.length) meta.append(badge(hit.years.length > 1 ? `${hit.years[0]}–${hit.years[hit.years.length - 1]}` : String(hit.years[0]), "year"));
   const objs = el("ul", { class: "objectives", "aria-label": t("objectives") });
   for (const n of hit.objectives) objs.append(el("li", { title: objectiveTitle(n), text: objectiveLabel(n) }));
   const passages = el("div", { class: "passages" });
@@ -292,8 +295,11 @@ async function showDoc(id) {
   const art = $("doc");
   const dl = el("dl", { class: "docmeta" });
   const row = (k, v) => { if (v) dl.append(el("dt", { text: k }), el("dd", { text: v })); };
-  const countries = [...d.countries.explicit, ...d.countries.mentioned.filter((c) => !d.countries.explicit.includes(c))];
-  row(t("countries"), countries.map(countryLabel).join(", "));
+  // where the practice takes place (explicit and primary), then the countries only named
+  const places = [...new Set([...d.countries.explicit, ...(d.countries.primary || [])])];
+  row(t("countries"), places.map(countryLabel).join(", "));
+  row(t("alsoNamed"), d.countries.mentioned.filter((c) => !places.includes(c)).map(countryLabel).join(", "));
+  row(t("published"), d.published || "");
   const objs = [...new Set([...d.objectives.explicit, ...d.objectives.mentioned])].sort((a, b) => a - b);
   row(t("objectives"), objs.map(objectiveLabel).join(" · "));
   row(t("years"), d.years.join(", "));
