@@ -88,6 +88,8 @@ def detect_language(text: str, default: str = "und") -> str:
         return default
     # Too little prose to tell (a list of place names, a table row): the document's language,
     # unless langdetect is sure and the text is a few sentences long.
-    if lang != default and (best.prob < MIN_PROB or len(_WORD.findall(text)) < MIN_WORDS_SWITCH):
+    if default != "und" and lang != default and (
+        best.prob < MIN_PROB or len(_WORD.findall(text)) < MIN_WORDS_SWITCH
+    ):
         return default
     return lang

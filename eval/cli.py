@@ -4,6 +4,7 @@
     practice-search eval --beir DIR --json-out R.json
     practice-search eval --benchmark xquad --xquad-dir DIR --json-out R.json
     practice-search eval --benchmark iom-titles [--records FILE] --json-out R.json
+    practice-search eval --benchmark gcm-objectives [--labelled FILE] --json-out R.json
     practice-search eval --all --json-out reports/eval.json     (what `make eval` runs)
 """
 
@@ -33,9 +34,10 @@ def register(subparsers) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--queries", metavar="FILE", help="query set: JSON Lines file, or a BEIR directory (needs --index)")
     what.add_argument("--beir", metavar="DIR", help="BEIR data set (corpus.jsonl, queries.jsonl, qrels/test.tsv): indexes its corpus in a temp dir")
-    what.add_argument("--benchmark", choices=["xquad", "iom-titles"],
+    what.add_argument("--benchmark", choices=["xquad", "iom-titles", "gcm-objectives"],
                       help="a built-in benchmark: xquad (cross-lingual retrieval), iom-titles "
-                      "(countries read from IOM catalogue titles against their countries covered)")
+                      "(countries read from IOM catalogue titles against their countries covered), "
+                      "gcm-objectives (objectives inferred from labelled text)")
     what.add_argument("--all", action="store_true", help="seeds dev set and XQuAD; writes JSON, Markdown and PNG")
     p.add_argument("--index", metavar="DIR", help="index to search (with --queries)")
     p.add_argument("--systems", help="comma-separated modes (default bm25,dense,hybrid); XQuAD also knows dense-use (its default: all four)")
@@ -46,6 +48,8 @@ def register(subparsers) -> None:
     p.add_argument("--xquad-dir", metavar="DIR", help="XQuAD files (default ../shared/benchmarks/xquad)")
     p.add_argument("--records", metavar="FILE",
                    help="iom-titles: catalogue records (default ../shared/benchmarks/iom-catalogue/records.jsonl)")
+    p.add_argument("--labelled", metavar="FILE",
+                   help="gcm-objectives: JSON Lines of text + objective (default ../shared/benchmarks/gcm-actions/actions.jsonl)")
     p.add_argument("--limit", type=int, metavar="N", help="XQuAD: first N paragraphs only (quick runs)")
     p.add_argument("--seeds-dir", metavar="DIR", help="--all: the seed corpus (default ../shared/seeds)")
     p.add_argument("--seeds-queries", metavar="FILE", help="--all: the seeds query set (default eval/queries/seeds_dev.jsonl)")
@@ -236,6 +240,19 @@ def run(args: argparse.Namespace) -> int:
             md_out.write_text(titles_markdown(report), encoding="utf-8")
         o = report["overall"]
         print(f"iom-titles: {report['records_scored']} records: precision {o['precision']} recall {o['recall']}")
+        return 0
+    elif args.benchmark == "gcm-objectives":
+        from eval.metadata import objectives_markdown, score_objectives
+
+        labelled = Path(args.labelled) if args.labelled else _shared_dir() / "benchmarks" / "gcm-actions" / "actions.jsonl"
+        report = score_objectives(labelled)
+        write_json(report, json_out)
+        _log(f"eval: wrote {json_out}")
+        if md_out:
+            md_out.write_text(objectives_markdown(report), encoding="utf-8")
+        o = report["overall"]
+        print(f"gcm-objectives: {o['n']} texts: top-1 {o['top1']} top-3 {o['top3']} "
+              f"precision {o['precision']} recall {o['recall']}")
         return 0
     elif args.benchmark == "xquad":
         report = _xquad(args)

@@ -1,6 +1,8 @@
-"""Metadata benchmarks: countries read from titles against a catalogue's "countries covered".
+"""Metadata benchmarks: countries read from titles against a catalogue's "countries covered",
+and GCM objectives inferred from labelled text.
 
     practice-search eval --benchmark iom-titles --json-out reports/iom-titles.json
+    practice-search eval --benchmark gcm-objectives [--labelled FILE] --json-out R.json
 
 Each catalogue record (title, countries_covered, languages) becomes a document holding its
 title and a neutral one-line body, built by the same ingestion code as any file; the countries
@@ -16,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-__all__ = ["score_title_countries", "titles_markdown", "NEUTRAL_BODY"]
+__all__ = ["score_title_countries", "titles_markdown", "score_objectives", "objectives_markdown", "NEUTRAL_BODY"]
 
 #: The body every record gets, so that only the title can name a country.
 NEUTRAL_BODY = "This record describes one evaluation of a programme and what it found."
@@ -111,4 +113,69 @@ def titles_markdown(report: dict[str, Any]) -> str:
     lines += ["", "Read from the title but not in the catalogue (first ones):", ""]
     lines += [f"- {e['title'][:120]}: read {', '.join(e['read'])}; catalogue {', '.join(e['catalogue'])}"
               for e in report["read_not_in_catalogue"]]
+    return "\n".join(lines) + "\n"
+
+
+def score_objectives(labelled_path: str | Path) -> dict[str, Any]:
+    """Objective inference on a labelled file (JSON Lines: `text`, `objective` 1-23, optional
+    `lang`): top-1 and top-3 accuracy of the inferred objectives, and precision and recall of
+    the objectives inference returns (what `objective_sources=inferred` filters on), overall
+    and by language. Each text is read as one document, as ingestion reads any record."""
+    from corpus.document import document_from_text
+
+    path = Path(labelled_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"labelled objectives file not found: {path}")
+    by: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # n, top1, top3, returned, right
+    misses: list[dict[str, Any]] = []
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        gold = int(rec["objective"])
+        if not 1 <= gold <= 23:
+            raise ValueError(f"{path}:{i + 1}: objective {gold} is not 1-23")
+        doc = document_from_text(str(rec.get("id", i)), rec["text"], meta={"title": "", "lang": rec.get("lang")})
+        ranked = [o.number for o in doc.objectives.inferred]
+        lang = rec.get("lang") or (doc.languages[0] if doc.languages else "und")
+        for key in ("all", lang):
+            c = by[key]
+            c[0] += 1
+            c[1] += bool(ranked) and ranked[0] == gold
+            c[2] += gold in ranked[:3]
+            c[3] += len(ranked)
+            c[4] += gold in ranked
+        if (not ranked or ranked[0] != gold) and len(misses) < 25:
+            misses.append({"id": rec.get("id", i), "objective": gold, "inferred": ranked})
+
+    def rates(c: list[int]) -> dict[str, Any]:
+        n, t1, t3, returned, right = c
+        return {
+            "n": n,
+            "top1": round(t1 / n, 4) if n else None,
+            "top3": round(t3 / n, 4) if n else None,
+            "precision": round(right / returned, 4) if returned else None,
+            "recall": round(right / n, 4) if n else None,
+        }
+
+    return {
+        "benchmark": "gcm-objectives",
+        "source": str(path),
+        "overall": rates(by["all"]),
+        "by_language": {k: rates(v) for k, v in sorted(by.items()) if k != "all"},
+        "top1_misses": misses,
+    }
+
+
+def objectives_markdown(report: dict[str, Any]) -> str:
+    lines = [
+        "## GCM objectives inferred from text",
+        "",
+        f"{report['overall']['n']} labelled texts ({report['source']}).",
+        "",
+        "| texts | n | top-1 | top-3 | precision | recall |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in [("all", report["overall"]), *report["by_language"].items()]:
+        lines.append(f"| {name} | {r['n']} | {r['top1']} | {r['top3']} | {r['precision']} | {r['recall']} |")
     return "\n".join(lines) + "\n"

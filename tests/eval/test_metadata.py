@@ -39,3 +39,28 @@ def test_eval_command_writes_the_report(tmp_path, capsys):
     assert json.loads(out.read_text())["overall"]["tp"] == 2
     assert "| all | 0.6667 | 0.5 |" in (tmp_path / "t.md").read_text()
     assert "precision 0.6667 recall 0.5" in capsys.readouterr().out
+
+
+def test_objective_scores_on_labelled_text(tmp_path):
+    from eval.metadata import score_objectives
+
+    rows = [
+        {"id": "a", "objective": 10, "text": "Prevent, combat and eradicate trafficking in persons: "
+         "identify victims of trafficking, protect survivors and prosecute traffickers."},
+        {"id": "b", "objective": 20, "text": "Lower the cost of remittances and promote faster, cheaper "
+         "transfers of remittances and the financial inclusion of migrants.", "lang": "en"},
+        {"id": "c", "objective": 21, "text": "Apoyar el retorno seguro y digno y la reintegración "
+         "sostenible de las personas migrantes retornadas en sus comunidades.", "lang": "es"},
+    ]
+    p = tmp_path / "labelled.jsonl"
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    r = score_objectives(p)
+    assert r["overall"]["n"] == 3 and set(r["by_language"]) == {"en", "es"}
+    assert r["overall"]["top1"] == 1.0  # each text is written plainly about its objective
+    assert 0 < r["overall"]["precision"] <= 1 and r["overall"]["recall"] == 1.0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "x", "objective": 30}), encoding="utf-8")
+    import pytest
+
+    with pytest.raises(ValueError, match="1-23"):
+        score_objectives(bad)
