@@ -1,0 +1,96 @@
+"""Page furniture of a paged document: running headers and footers, page marks, contents
+pages and repeated form lines, found across all its pages (corpus.pdf reads the lines).
+
+Lines are any objects with `text` and `from_top` (0 at the page's top, 1 at its bottom).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from corpus.countries import fold
+
+__all__ = ["furniture", "toc_lines", "is_page_mark"]
+
+_PAGE_MARK = re.compile(
+    r"^(?:(?:page|pagina|pag\.?|p\.)\s*)?[\divxlc]{1,4}(?:\s*(?:of|de|sur|/)\s*\d{1,4})?$"
+    r"|^\d{0,4}\s*\|?\s*p\s?a\s?g\s?e\s*\|?\s*\d{0,4}$|^-\s*\d{1,4}\s*-$",
+    re.I,
+)
+_LEADER = re.compile(r"(?:\.\s?){4,}\s*[\divxlc]{1,4}\s*$|…{2,}\s*\d+\s*$|_{4,}\s*\d+\s*$", re.I)
+_TOC_HEADING = re.compile(
+    r"^(?:table of contents|contents|table des matieres|sommaire|indice(?: general)?|contenidos?|"
+    r"tabla de contenidos?|list of (?:figures|tables|boxes|graphs|charts|annexes|maps)|"
+    r"liste des (?:figures|tableaux|graphiques|encadres|annexes|cartes)|"
+    r"(?:indice|lista) de (?:figuras|tablas|cuadros|graficos|anexos|mapas)|"
+    r"figures|tables|tableaux)$"
+)
+_BAND = 0.12  # top and bottom share of a page where running headers and footers sit
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", fold(text).lower())).strip(" .-|")
+
+
+def furniture(pages: list[list[Any]]) -> set[tuple[int, int]]:
+    """(page, line) positions of running headers/footers and page marks."""
+    n_pages = len(pages)
+    out: set[tuple[int, int]] = set()
+    band_pages: dict[str, set[int]] = {}
+    any_pages: dict[str, set[int]] = {}
+    for p, lines in enumerate(pages):
+        for i, ln in enumerate(lines):
+            k = _key(ln.text)
+            in_band = ln.from_top < _BAND or ln.from_top > 1 - _BAND
+            if in_band and _PAGE_MARK.match(fold(ln.text).strip()):
+                out.add((p, i))
+                continue
+            if in_band:
+                band_pages.setdefault(k, set()).add(p)
+            any_pages.setdefault(k, set()).add(p)
+    # a line of 5+ words that comes back 3+ times (a form's column headings above every
+    # table, its instructions under every item): kept the first time only
+    seen_at: Counter[str] = Counter(
+        k for lines in pages for ln in lines if len((k := " ".join(fold(ln.text).lower().split())).split()) >= 5
+    )
+    template = {k for k, n in seen_at.items() if n >= 3}
+    first: set[str] = set()
+    for p, lines in enumerate(pages):
+        for i, ln in enumerate(lines):
+            k = " ".join(fold(ln.text).lower().split())
+            if k in template:
+                if k in first:
+                    out.add((p, i))
+                first.add(k)
+    if n_pages >= 4:
+        repeated = {k for k, ps in band_pages.items() if len(ps) >= max(3, 0.2 * n_pages)}
+        repeated |= {k for k, ps in any_pages.items()
+                     if len(ps) >= max(4, 0.5 * n_pages) and len(k.split()) >= 3}
+        for p, lines in enumerate(pages):
+            for i, ln in enumerate(lines):
+                if _key(ln.text) in repeated:
+                    out.add((p, i))
+    return out
+
+
+def toc_lines(lines: list[Any]) -> set[int]:
+    """Indexes of a page's table-of-contents lines (the whole list, heading included)."""
+    heads = [i for i, ln in enumerate(lines[:8]) if _TOC_HEADING.match(_key(ln.text).strip(": "))]
+    leaders = [i for i, ln in enumerate(lines) if _LEADER.search(ln.text)]
+    numbered = [i for i, ln in enumerate(lines) if re.search(r"\s\d{1,3}$", ln.text)]
+    out = set(leaders)
+    if heads or (lines and len(leaders) >= 0.3 * len(lines)):
+        entries = sorted(set(leaders) | set(numbered))
+        if entries and (heads or len(entries) >= 0.5 * len(lines)):
+            start = heads[0] if heads else 0
+            out.update(range(start, max(entries) + 1))
+    return out
+
+
+
+
+def is_page_mark(text: str) -> bool:
+    """'12', 'Page 3 of 40', 'Página 2 de 9', '3 | P a g e', '- 4 -'."""
+    return _PAGE_MARK.match(fold(text).strip()) is not None
