@@ -50,12 +50,18 @@ class _Note:
 
 
 
+def _printable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogates) written as
+    \\xNN escapes, so the same file always gets the same id and JSON can hold it."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _doc_id(path: Path, root: Path | None) -> tuple[str, str]:
     """(document id, source) for a file: its path under root without extension, '/'-separated."""
     if root is None or root == path:
-        return path.stem, path.name
+        return _printable(path.stem), _printable(path.name)
     rel = path.relative_to(root)
-    return rel.with_suffix("").as_posix(), rel.as_posix()
+    return _printable(rel.with_suffix("").as_posix()), _printable(rel.as_posix())
 
 
 def _read(path: Path, fmt: str):
@@ -138,6 +144,14 @@ def _file_documents(
     except OSError as exc:
         yield Skipped(source, f"cannot read: {exc.strerror or exc}")
         return
+    except RecursionError:
+        yield Skipped(source, "structure nested too deeply to read (thousands of levels)")
+        return
+    except Exception as exc:  # noqa: BLE001 - one file's failure is that file's skip reason
+        yield Skipped(source, f"could not be read ({type(exc).__name__}: {str(exc)[:200]})")
+        return
+    if _printable(path.name) != path.name:
+        notes.append("file name is not valid UTF-8: its bytes are written as \\xNN in the id")
     if raw.meta.get("pages"):
         yield _Pages(int(raw.meta["pages"]))
     for n in notes:
@@ -145,13 +159,48 @@ def _file_documents(
     yield doc
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root).parts
-        if any(part.startswith(".") or part == "__pycache__" for part in rel):
-            continue
-        if p.is_file():
+def _walk(root: Path) -> Iterator[Path | Skipped]:
+    """Files under root in name order, without following symbolic links out of it; links,
+    loops and special files are reported as skipped."""
+    import os
+    import stat
+
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        here = Path(dirpath)
+        for name in sorted(filenames) + [d for d in dirnames if (here / d).is_symlink()]:
+            if name.startswith("."):
+                continue
+            p = here / name
+            source = _printable(p.relative_to(root).as_posix())
+            try:
+                if p.is_symlink():
+                    try:
+                        target = p.resolve(strict=True)
+                    except RuntimeError:
+                        yield Skipped(source, "symbolic link loop")
+                        continue
+                    except OSError:
+                        yield Skipped(source, "dangling symbolic link (its target does not exist)")
+                        continue
+                    if target.is_dir():
+                        yield Skipped(source, "symbolic link to a folder: not followed")
+                        continue
+                    if not target.is_relative_to(real_root):
+                        yield Skipped(source, "symbolic link to a file outside the corpus folder: not followed")
+                        continue
+                mode = p.stat().st_mode
+            except OSError as exc:
+                yield Skipped(source, f"cannot read: {exc.strerror or exc}")
+                continue
+            if not stat.S_ISREG(mode):
+                kind = ("FIFO (named pipe)" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+                        else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "special file")
+                yield Skipped(source, f"not a regular file: a {kind}")
+                continue
             yield p
+
 
 
 def _iter(path: str | Path, settings: Any) -> Iterator[Document | Skipped | _Note | Path]:
@@ -164,6 +213,9 @@ def _iter(path: str | Path, settings: Any) -> Iterator[Document | Skipped | _Not
         yield from _file_documents(p, None, settings)
         return
     for f in _walk(p):
+        if isinstance(f, Skipped):
+            yield f
+            continue
         yield f
         yield from _file_documents(f, p, settings)
 

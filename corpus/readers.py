@@ -212,8 +212,18 @@ def read_html(path: Path) -> RawText:
             out.append(s)
         buf.clear()
 
-    def walk(node) -> None:
-        for child in node.iter(include_text=True):
+    def walk(root) -> None:
+        # depth-first with an explicit stack: a page nested 100,000 levels deep is read, not
+        # a RecursionError
+        stack = [(iter(root.iter(include_text=True)), False)]
+        while stack:
+            children, flush_after = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if flush_after:
+                    flush()
+                continue
             tag = child.tag
             if tag == "-text":
                 buf.append(child.text_content or "")
@@ -224,15 +234,12 @@ def read_html(path: Path) -> RawText:
                 if tag.startswith("h") and len(tag) == 2:
                     buf.append(child.text(deep=True, separator=" "))
                     flush()
-                elif tag == "li":
+                    continue
+                if tag == "li":
                     buf.append("- ")
-                    walk(child)
-                    flush()
-                else:
-                    walk(child)
-                    flush()
+                stack.append((iter(child.iter(include_text=True)), True))
             else:
-                walk(child)
+                stack.append((iter(child.iter(include_text=True)), False))
 
     body = tree.body or tree.root
     if body is not None:
