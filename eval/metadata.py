@@ -69,10 +69,12 @@ def score_title_countries(records_path: str | Path, *, examples: int = 25) -> di
             c[0] += len(got & gold)
             c[1] += len(got - gold)
             c[2] += len(gold - got)
+        # records are named by id: the catalogue's text stays in its own file
+        rid = str(rec.get("id", scored))
         if got - gold and len(extra) < examples:
-            extra.append({"title": rec["title"], "read": sorted(got), "catalogue": sorted(gold)})
+            extra.append({"id": rid, "read": sorted(got), "catalogue": sorted(gold)})
         if gold - got and len(missed) < examples:
-            missed.append({"title": rec["title"], "read": sorted(got), "catalogue": sorted(gold)})
+            missed.append({"id": rid, "read": sorted(got), "catalogue": sorted(gold)})
 
     def pr(c: list[int]) -> dict[str, Any]:
         tp, fp, fn = c
@@ -111,7 +113,7 @@ def titles_markdown(report: dict[str, Any]) -> str:
     for lang, r in report["by_language"].items():
         lines.append(f"| {lang} | {r['precision']} | {r['recall']} | {r['tp']} | {r['fp']} | {r['fn']} |")
     lines += ["", "Read from the title but not in the catalogue (first ones):", ""]
-    lines += [f"- {e['title'][:120]}: read {', '.join(e['read'])}; catalogue {', '.join(e['catalogue'])}"
+    lines += [f"- record {e['id']}: read {', '.join(e['read'])}; catalogue {', '.join(e['catalogue'])}"
               for e in report["read_not_in_catalogue"]]
     return "\n".join(lines) + "\n"
 

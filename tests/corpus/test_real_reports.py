@@ -17,20 +17,18 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "real-reports"
 
 #: Where we believe the catalogue, not the file, is off (reported on the issue, not tuned to).
 CATALOGUE_DISAGREES = {
-    # the cover says "Date of publication: December 2024"; the catalogue's record says 2025
+    # its cover gives a publication date in the year before the catalogue's record
     "AAP Evaluation - Management Response Final.docx": "published",
-    # the cover says "Final report date: December 2024"
+    # its cover gives the final report's date, in the year before the catalogue's record
     "AAP_EN_Evaluation Brief_final_0.pdf": "published",
     # a call for applications dated (deadline) October 2024; the catalogue's year is the
     # evaluation's, which the call preceded
     "CS1137-CS1138_Evaluation ToR_Javier SANCHEZ MARTI.pdf": "published",
 }
 
-#: Text that a file repeats as content, not page furniture: the management response plan names
-#: the same responsible units ("... (Haïti et République dominicaine) – ou d'autres Agences des
-#: Nations Unies ...") under every recommendation, inside sentences that differ; the Horn of
-#: Africa matrix addresses each recommendation "to: IOM staff in the Horn of Africa (e.g.
-#: Nairobi RO) who are involved in ..." with a different ending each time.
+#: Text that a file repeats as content, not page furniture: both management response documents
+#: name the same responsible units or addressees under every recommendation, inside sentences
+#: that differ from one recommendation to the next.
 REPEATS_AS_CONTENT = {
     "CS1137-CS1138_Management Response Plan_Javier SANCHEZ MARTI.pdf",
     "HoA EU JI Final Eval - Management Response Matrix - Final.pdf",
