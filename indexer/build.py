@@ -237,7 +237,7 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
 
     vb: VectorBackend = make_backend(backend_name, dim)
     vb.add(np.arange(store.n_rows), vectors)
-    lexical = LexicalIndex.build([p.text for p in store.passages])
+    lexical = LexicalIndex.build([p.text for p in store.passages], [p.lang for p in store.passages])
 
     versions = _versions_dir(index_dir)
     versions.mkdir(parents=True, exist_ok=True)

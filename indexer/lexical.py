@@ -2,8 +2,11 @@
 
 Tokenisation: lowercase, accent folding, words of letters/digits, Spanish and English
 stopwords removed, then each word contributes its Spanish AND its English Snowball stem
-(once when they agree). Passages and queries go through the same function, so the
-language of either never has to be guessed. Filtered search scores every row with
+(once when they agree). French passages (their `lang`) also contribute French Snowball
+stems, in their own namespace ("fr:reintegr"), and every query asks for its words' French
+stems too: a query then matches French text by French stems, while Spanish and English
+passages are tokenised exactly as before. Otherwise passages and queries go through the
+same function, so the language of a query never has to be guessed. Filtered search scores every row with
 `get_scores` (sparse, fast) and ranks only the allowed rows: k results whenever k
 allowed rows match.
 """
@@ -36,6 +39,27 @@ def _stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _french():
+    import Stemmer
+    from bm25s.stopwords import STOPWORDS_FRENCH
+
+    return Stemmer.Stemmer("french"), frozenset(fold(w) for w in STOPWORDS_FRENCH)
+
+
+#: Prefix of the French stems (a namespace of their own, see the module docstring).
+FRENCH = "fr:"
+
+
+@lru_cache(maxsize=200_000)
+def french_stem(word: str) -> str | None:
+    """The namespaced French stem of one folded word; None for French stopwords."""
+    stemmer, stop = _french()
+    if len(word) < 2 or word in stop or word in _stopwords():
+        return None
+    return FRENCH + stemmer.stemWord(word)
+
+
+@lru_cache(maxsize=1)
 def _stemmers():
     import Stemmer
 
@@ -58,11 +82,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def tokenize(text: str) -> list[str]:
-    """BM25 tokens of a text: bilingual stems of its non-stopwords."""
+def tokenize(text: str, french: bool = False) -> list[str]:
+    """BM25 tokens of a text: bilingual stems of its non-stopwords, and with `french` their
+    namespaced French stems too (French passages, and every query)."""
     out: list[str] = []
     for w in words(text):
         out.extend(stems(w))
+        if french:
+            f = french_stem(w)
+            if f:
+                out.append(f)
     return out
 
 
@@ -106,11 +135,15 @@ class LexicalIndex:
         self.n_rows = n_rows
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+    def build(cls, texts: Sequence[str], langs: Sequence[str] | None = None) -> LexicalIndex:
+        """BM25 over the texts; `langs` (one per text) marks the French ones."""
         import bm25s
 
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError(f"langs: {len(langs)} languages for {len(texts)} texts")
         retriever = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75
-        corpus_tokens = [tokenize(t) or ["\x00empty"] for t in texts]
+        french = [lg == "fr" for lg in langs] if langs is not None else [False] * len(texts)
+        corpus_tokens = [tokenize(t, f) or ["\x00empty"] for t, f in zip(texts, french, strict=True)]
         if texts:
             retriever.index(corpus_tokens, show_progress=False)
         return cls(retriever if texts else None, len(texts))
@@ -122,7 +155,7 @@ class LexicalIndex:
             return out
         r = self.retriever
         vocab = r.vocab_dict
-        toks = [t for t in dict.fromkeys(tokenize(query)) if t in vocab]
+        toks = [t for t in dict.fromkeys(tokenize(query, french=True)) if t in vocab]
         if not toks:
             return out
         kernel = _numba_scorer() if getattr(r, "nonoccurrence_array", None) is None else None

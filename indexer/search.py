@@ -439,7 +439,7 @@ class SearchIndex:
             passage_id=p.id,
             doc_id=p.doc_id,
             text=p.text,
-            highlighted=highlight(p.text, terms),
+            highlighted=highlight(p.text, terms, p.lang),
             section=p.section,
             section_kind=p.section_kind,
             lang=p.lang,
