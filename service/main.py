@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.types import SearchError, UnknownDocument
 from practice_search.config import Settings, get_settings
+from service.docs import install_docs
 from service.routes import facets, gapmap, health, objectives, practices, search
 from service.state import IndexHolder
 
@@ -131,6 +132,8 @@ def create_app(
         summary="Multilingual (Spanish/English) semantic search over migration-governance practices (GCM).",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by service.docs from local files, not from a CDN
+        redoc_url=None,
     )
     app.state.holder = holder
     _install_error_handlers(app)
@@ -141,6 +144,7 @@ def create_app(
         app.include_router(module.router)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_docs(app)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:

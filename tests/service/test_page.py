@@ -67,6 +67,8 @@ def run_page_journey(server: Server) -> None:
         )
 
         # "Search only in lessons learned": every answering passage comes from that section.
+        n_unfiltered = page.locator("#results .card").count()
+        first_unfiltered = page.locator("#results .card").first.get_attribute("data-doc-id")
         page.select_option("#section", "lessons")
         expect(page).to_have_url(re.compile(r"[?&]section=lessons(&|$)"))
         expect(page.locator("#status")).not_to_contain_text("…")
@@ -76,7 +78,9 @@ def run_page_journey(server: Server) -> None:
         assert kinds and set(kinds) == {"lessons"}
         page.select_option("#section", "")
         expect(page).not_to_have_url(re.compile(r"[?&]section="))
-        page.locator("#results .card").first.wait_for()
+        # wait for the unfiltered results to replace the lessons-only ones before reading them
+        expect(page.locator("#results .card")).to_have_count(n_unfiltered)
+        expect(page.locator("#results .card").first).to_have_attribute("data-doc-id", first_unfiltered)
 
         # Download links carry the current search.
         csv_href = page.locator("#dl-csv").get_attribute("href")
