@@ -42,6 +42,9 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(levelname)s:     %(name)s: %(message)s"
     )
+    # FAISS logs each instruction-set build it probes ("No module named
+    # faiss.swigfaiss_avx512") at INFO: harmless, and alarming in a server log
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
     app = create_app(
         args.index
     )  # the index's model (or the test hook of indexer.build.get_embedder)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from indexer.types import DocumentHit, PassageHit
 
@@ -46,6 +46,13 @@ class FilterParams(BaseModel):
         None, description="Published in or before this year (else: covers a year on or before it)."
     )
     doc_type: list[str] = Field(default_factory=list, description="practice, evaluation, report...")
+
+    @field_validator("country", "objective", "objective_sources", "country_sources", "lang", "section",
+                     "doc_type", mode="before")
+    @classmethod
+    def _one_value_is_a_list(cls, v: Any) -> Any:
+        """A JSON body may give one value where a list is expected ("country": "PE")."""
+        return [v] if isinstance(v, str | int) and not isinstance(v, bool) else v
 
 
 class SearchRequest(FilterParams):

@@ -151,7 +151,7 @@ def test_country_sources_widen_the_country_filter(api: httpx.Client):
     assert wide["filters"]["country_sources"] == ["explicit", "primary", "mentioned"]
     assert {h["doc_id"] for h in narrow["hits"]} <= {h["doc_id"] for h in wide["hits"]}
     assert wide["matched_documents"] > narrow["matched_documents"]
-    r = api.post("/search", json={**base, "country": ["CO"], "country_sources": ["mentioned"]})
+    r = api.post("/search", json={**base, "country_sources": "mentioned"})  # one value, not a list
     assert r.status_code == 200, r.text
     post = r.json()
     assert post["filters"]["country_sources"] == ["mentioned"]
