@@ -17,6 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+#: Metadata benchmarks (eval.metadata) and where their data lies under ../shared.
+METADATA_BENCHMARKS = {
+    "iom-titles": Path("benchmarks") / "iom-catalogue" / "records.jsonl",
+    "gcm-objectives": Path("benchmarks") / "gcm-actions" / "actions.jsonl",
+}
+
 SEEDS_TARGETS: dict[str, tuple[str, float]] = {
     "hybrid evidence@5": (">=", 0.9),
     "hybrid filter_violations": ("==", 0),
@@ -229,30 +235,13 @@ def run(args: argparse.Namespace) -> int:
         png_out = png_out or json_out.with_suffix(".png")
         sections = [queryset_markdown(report["seeds_dev"], "Seeds development set"), xquad_markdown(report["xquad"])]
         chart = (report["xquad"], report["seeds_dev"])
-    elif args.benchmark == "iom-titles":
-        from eval.metadata import score_title_countries, titles_markdown
+    elif args.benchmark in METADATA_BENCHMARKS:
+        from eval.metadata import run_metadata_benchmark
 
-        records = Path(args.records) if args.records else _shared_dir() / "benchmarks" / "iom-catalogue" / "records.jsonl"
-        report = score_title_countries(records)
-        write_json(report, json_out)
+        given = args.records if args.benchmark == "iom-titles" else args.labelled
+        data = Path(given) if given else _shared_dir() / METADATA_BENCHMARKS[args.benchmark]
+        print(run_metadata_benchmark(args.benchmark, data, json_out, md_out))
         _log(f"eval: wrote {json_out}")
-        if md_out:
-            md_out.write_text(titles_markdown(report), encoding="utf-8")
-        o = report["overall"]
-        print(f"iom-titles: {report['records_scored']} records: precision {o['precision']} recall {o['recall']}")
-        return 0
-    elif args.benchmark == "gcm-objectives":
-        from eval.metadata import objectives_markdown, score_objectives
-
-        labelled = Path(args.labelled) if args.labelled else _shared_dir() / "benchmarks" / "gcm-actions" / "actions.jsonl"
-        report = score_objectives(labelled)
-        write_json(report, json_out)
-        _log(f"eval: wrote {json_out}")
-        if md_out:
-            md_out.write_text(objectives_markdown(report), encoding="utf-8")
-        o = report["overall"]
-        print(f"gcm-objectives: {o['n']} texts: top-1 {o['top1']} top-3 {o['top3']} "
-              f"precision {o['precision']} recall {o['recall']}")
         return 0
     elif args.benchmark == "xquad":
         report = _xquad(args)

@@ -18,7 +18,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-__all__ = ["score_title_countries", "titles_markdown", "score_objectives", "objectives_markdown", "NEUTRAL_BODY"]
+__all__ = [
+    "score_title_countries",
+    "titles_markdown",
+    "score_objectives",
+    "objectives_markdown",
+    "run_metadata_benchmark",
+    "NEUTRAL_BODY",
+]
 
 #: The body every record gets, so that only the title can name a country.
 NEUTRAL_BODY = "This record describes one evaluation of a programme and what it found."
@@ -181,3 +188,27 @@ def objectives_markdown(report: dict[str, Any]) -> str:
     for name, r in [("all", report["overall"]), *report["by_language"].items()]:
         lines.append(f"| {name} | {r['n']} | {r['top1']} | {r['top3']} | {r['precision']} | {r['recall']} |")
     return "\n".join(lines) + "\n"
+
+
+def run_metadata_benchmark(name: str, data: Path, json_out: Path, md_out: Path | None) -> str:
+    """Score benchmark `name` ("iom-titles" or "gcm-objectives") on `data`, write the JSON
+    report (and the Markdown one), and return a one-line summary."""
+    from eval.report import write_json
+
+    if name == "iom-titles":
+        report = score_title_countries(data)
+        md = titles_markdown(report)
+        o = report["overall"]
+        line = f"iom-titles: {report['records_scored']} records: precision {o['precision']} recall {o['recall']}"
+    elif name == "gcm-objectives":
+        report = score_objectives(data)
+        md = objectives_markdown(report)
+        o = report["overall"]
+        line = (f"gcm-objectives: {o['n']} texts: top-1 {o['top1']} top-3 {o['top3']} "
+                f"precision {o['precision']} recall {o['recall']}")
+    else:
+        raise ValueError(f"unknown metadata benchmark {name!r}: choose iom-titles or gcm-objectives")
+    write_json(report, json_out)
+    if md_out:
+        md_out.write_text(md, encoding="utf-8")
+    return line
