@@ -6,8 +6,14 @@ explicit (a metadata field), named in the title, or dominates the text: its shar
 document's weighted country mentions is at least PRIMARY_SHARE, counting a mention in the
 summary or the opening pages more than one in the body, and one in an annex or reference
 list much less. A country named as a donor ("funded by the United States") is not counted as
-a place. Nationality words ("Venezuelan migrants") count at half weight: they name where
-people come from more often than where the practice is.
+a place, nor is an office's address. Nationality words ("Venezuelan migrants") count at half
+weight: they name where people come from more often than where the practice is.
+
+A title places the practice in the countries it names (not donors, office seats, or where
+people come from when it also names a place), in the members of a settled sub-region it names
+("Horn of Africa") and in the country of a province it names ("Agadez"). In a collection (a
+digest, a newsletter, a short document whose sections are about different countries) every
+country an item names is a place.
 """
 
 from __future__ import annotations
