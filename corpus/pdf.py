@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import re
 import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,10 @@ from corpus.furniture import furniture, is_page_mark, toc_lines
 from corpus.readers import MAX_PDF_BYTES, MAX_TEXT_BYTES, BadInput, RawText, read_bounded
 from corpus.titles import is_form_label, real_title, strip_label_prefix
 
-__all__ = ["read_pdf"]
+__all__ = ["read_pdf", "PDF_SECONDS_BUDGET"]
+
+#: Longest a PDF is read for (checked between pages); the pages read by then are kept.
+PDF_SECONDS_BUDGET = 120.0
 
 
 @dataclass
@@ -327,7 +331,12 @@ def read_pdf(path: Path) -> RawText:
         n_pages = len(pdf)
         pages: list[list[_Line]] = []
         chars = 0
+        started = time.monotonic()
         for i in range(n_pages):
+            if time.monotonic() - started > PDF_SECONDS_BUDGET:
+                notes.append(f"truncated: stopped after page {i} of {n_pages}, over the "
+                             f"{PDF_SECONDS_BUDGET:.0f}-second reading budget for one file")
+                break
             try:
                 lines = _page_lines(pdf, i)
             except Exception as exc:  # noqa: BLE001 - one bad page should not lose the rest

@@ -210,3 +210,15 @@ def test_title_rules():
     for bad in ("1", "Microsoft Word - ISP_IOM_Report_Final_2304", "report_final_v2", "July 2025", ""):
         assert not real_title(bad), bad
     assert real_title("Final Evaluation of the Joint Initiative in the Horn of Africa")
+
+
+def test_a_pdf_over_the_time_budget_keeps_the_pages_read(tmp_path, monkeypatch):
+    import corpus.pdf as pdf_mod
+
+    p = _report(tmp_path / "slow.pdf")
+    clock = iter(range(0, 1000, 50))  # each page read "takes" 50 seconds
+    monkeypatch.setattr(pdf_mod.time, "monotonic", lambda: float(next(clock)))
+    raw = read_pdf(p)
+    assert raw.meta["pages"] < 6
+    assert any("reading budget" in n for n in raw.notes)
+    assert "Coastal Livelihoods" in raw.text
