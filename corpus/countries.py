@@ -340,7 +340,7 @@ def _entries() -> dict[str, tuple[tuple[str, str, str, str], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _trie_regex(words: list[str]) -> str:
+def trie_regex(words: list[str]) -> str:
     """One alternation, prefix-shared so the regex tries few branches per position."""
     trie: dict = {}
     for w in words:
@@ -361,7 +361,7 @@ def _trie_regex(words: list[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _matcher() -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w.-])(?:{_trie_regex(list(_entries()))})(?![\w-]|\.\w)", re.IGNORECASE)
+    return re.compile(rf"(?<![\w.-])(?:{trie_regex(list(_entries()))})(?![\w-]|\.\w)", re.IGNORECASE)
 
 
 _PREV_WORD = re.compile(r"([^\W\d_]+)\s+$")

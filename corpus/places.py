@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corpus.countries import country_mentions, fold
+from corpus.countries import country_mentions, fold, trie_regex
 
 __all__ = [
     "PlaceEvidence",
@@ -129,8 +129,7 @@ def _subdivisions() -> tuple[re.Pattern[str] | None, dict[str, str]]:
         names[name] = next(iter(codes))
     if not names:
         return None, {}
-    body = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])"), names
+    return re.compile(rf"(?<![\w-])(?:{trie_regex(list(names))})(?![\w-])"), names
 
 
 def subdivision_mentions(text: str) -> list[tuple[str, int]]:
@@ -142,7 +141,12 @@ def subdivision_mentions(text: str) -> list[tuple[str, int]]:
     t = fold(text)
     if t.isupper():
         t = t.title()
-    return [(names[m.group(0)], m.start()) for m in pattern.finditer(t)]
+    out = []
+    for m in pattern.finditer(t):
+        code = names.get(" ".join(m.group(0).split()))
+        if code:
+            out.append((code, m.start()))
+    return out
 
 
 @dataclass(frozen=True)
