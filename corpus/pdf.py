@@ -33,6 +33,7 @@ from typing import Any
 from corpus.countries import fold
 from corpus.furniture import furniture, is_page_mark, toc_lines
 from corpus.readers import MAX_PDF_BYTES, MAX_TEXT_BYTES, BadInput, RawText, read_bounded
+from corpus.sections import is_caption
 from corpus.titles import is_form_label, real_title, strip_label_prefix
 
 __all__ = ["read_pdf", "PDF_SECONDS_BUDGET"]
@@ -137,11 +138,6 @@ def _page_lines(pdf: Any, index: int) -> list[_Line]:
 
 # --- headings, paragraphs ----------------------------------------------------------------
 
-_CAPTION = re.compile(
-    r"^(?:figure|fig\.|table|tableau|tabla|graph|graphique|grafico|chart|cuadro|box|encadre|"
-    r"recuadro|map|carte|mapa|source|fuente|note|nota|photo|image|illustration)\s*[\dA-Z]*\s*[.:–-]",
-    re.I,
-)
 
 
 def _is_heading(ln: _Line, body: float) -> bool:
@@ -149,7 +145,7 @@ def _is_heading(ln: _Line, body: float) -> bool:
     words = text.split()
     if not words or len(words) > 18 or len(text) > 160 or not re.search(r"[^\W\d_]{3}", text):
         return False
-    if _CAPTION.match(fold(text)) or is_page_mark(text) or text[:1] in "•-–(":
+    if is_caption(text) or is_page_mark(text) or text[:1] in "•-–(":
         return False
     if ln.size >= body * 1.18:
         # a long line ending in ":" introduces a list: it is text, not a heading
@@ -172,16 +168,11 @@ def _stands_alone(prev: _Line | None, ln: _Line, nxt: _Line | None) -> bool:
     return True
 
 
-def _dehyphenate(a: str, b: str, vocab: set[str]) -> str:
-    """Join line a and the next line b of one paragraph."""
-    if a.endswith("\u00ad") or (a.endswith("-") and re.search(r"[^\W\d_]-$", a) and b[:1].islower()):
-        stem = re.search(r"([^\W\d_]+)[-\u00ad]$", a)
-        head = re.match(r"[^\W\d_]+", b)
-        if stem and head:
-            hyph = f"{stem.group(1)}-{head.group(0)}".lower()
-            if hyph in vocab and f"{stem.group(1)}{head.group(0)}".lower() not in vocab:
-                return a + b
-        return a[:-1] + b
+def _join_wrapped(a: str, b: str) -> str:
+    """Join line a and the next line b of one paragraph. A word broken at the line end keeps a
+    soft-hyphen mark, resolved for the whole text once the document's vocabulary is known."""
+    if a.endswith("\u00ad") or (re.search(r"[^\W\d_]-$", a) and b[:1].islower()):
+        return a[:-1] + "\u00ad" + b
     return a + " " + b
 
 
@@ -246,7 +237,7 @@ def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[
             flush_para()
             para.append(text)
         else:
-            para[-1] = _dehyphenate(para[-1], text, vocab)
+            para[-1] = _join_wrapped(para[-1], text)
         prev = ln
     flush_para()
     flush_heading()

@@ -175,6 +175,11 @@ def _in_address(folded: str, start: int) -> bool:
     return _ADDRESS.search(folded[a : b if b >= 0 else len(folded)]) is not None
 
 
+def _in_code(folded: str, start: int, joiners: str = "/_-") -> bool:
+    """The name is glued to what precedes it, as in a project code ("PER/17/51/USA")."""
+    return start > 0 and folded[start - 1] in joiners
+
+
 def _named_as_donor(folded: str, start: int) -> bool:
     """The mention stands in a donor phrase: a donor cue shortly before it in the same
     sentence, with no place word ("in", "from", "en"...) between the cue and the name."""
@@ -214,7 +219,7 @@ def title_countries(title: str) -> tuple[list[str], list[str]]:
     origins: list[str] = []
     for m in country_mentions(title):
         before = folded[max(0, m.start - 60) : m.start]
-        if _named_as_donor(folded, m.start) or folded[m.start - 1 : m.start] in ("/", "_"):
+        if _named_as_donor(folded, m.start) or _in_code(folded, m.start, "/_"):  # "EU-Turkey" stays
             continue
         if _OFFICE_BEFORE.search(before):
             continue
@@ -242,8 +247,8 @@ def weigh_mentions(segments: Iterable[tuple[str, float]]) -> PlaceEvidence:
             continue
         folded = fold(text)
         for m in country_mentions(text):
-            if _in_address(folded, m.start) or folded[m.start - 1 : m.start] in ("/", "_", "-"):
-                continue  # an office's address, or part of a code ("PER/17/51/USA")
+            if _in_address(folded, m.start) or _in_code(folded, m.start):
+                continue
             if _named_as_donor(folded, m.start):
                 donor_seen.add(m.code)
                 continue

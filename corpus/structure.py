@@ -17,6 +17,7 @@ from corpus.countries import fold
 from corpus.sections import (
     DISCLAIMER_SENTENCE,
     is_boilerplate,
+    is_caption,
     is_meta_label,
     normalize_label,
     section_kind,
@@ -201,12 +202,6 @@ class _Dedup:
         return False
 
 
-#: Figure, table and box captions (en/es/fr): never a section heading.
-_CAPTION = re.compile(
-    r"^(?:figure|fig\.|table|tableau|tabla|graph|graphique|grafico|chart|cuadro|box|encadre|"
-    r"recuadro|map|carte|mapa|source|fuente|photo|image|illustration)\s*[\dA-Z]{0,3}\s*[.:–-]",
-    re.I,
-)
 _RESOURCES = re.compile(
     r"\b(?:resources|links|see also|further reading|references|bibliography|recursos|enlaces|"
     r"ver tambien|referencias|bibliografia)$"
@@ -296,7 +291,7 @@ def parse_structure(
         single = "\n" not in para
         if para in (st.title, known_title) and para:
             continue  # the title repeated (a page copied twice)
-        caption = single and _CAPTION.match(fold(para)) is not None
+        caption = single and is_caption(para)  # never a section heading
         kind = section_kind(para) if single and len(para) <= 90 and not caption else None
         if kind:
             meta_label = None

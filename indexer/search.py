@@ -54,7 +54,6 @@ from indexer.highlight import highlight, query_terms
 from indexer.lexical import LexicalIndex, top_positive, words
 from indexer.store import MetadataStore
 from indexer.types import (
-    DEFAULT_COUNTRY_SOURCES,
     DEFAULT_OBJECTIVE_SOURCES,
     MODES,
     DocumentHit,
@@ -453,8 +452,7 @@ class SearchIndex:
             doc_id=doc.id,
             title=doc.title,
             score=round(float(score), 6),
-            countries=list(doc.countries.codes(
-                filters.country_sources if filters is not None else DEFAULT_COUNTRY_SOURCES)),
+            countries=list(doc.countries.codes((filters or Filters()).country_sources)),
             objectives=list(doc.objectives.numbers(sources)),
             languages=list(doc.languages),
             years=list(doc.years),
@@ -548,7 +546,7 @@ class SearchIndex:
             order = sorted((-int(n), name) for name, n in zip(names, counts, strict=False) if n)
             return {name: -n for n, name in order}
 
-        c_sources = filters.country_sources if filters is not None else DEFAULT_COUNTRY_SOURCES
+        c_sources = (filters or Filters()).country_sources
         countries = by_count(store.countries, store.count_docs(store.country_matrix(c_sources), docs))
         per_objective = store.count_docs(store.objective_matrix(sources), docs)
         objectives = {n: int(per_objective[n]) for n in range(1, 24) if per_objective[n]}
@@ -595,7 +593,7 @@ class SearchIndex:
         docs, _ = self._match_docs(st, query, filters)
         store = st.store
         obj = store.objective_matrix(objective_sources)[docs][:, 1:24]  # (d, 23)
-        c_sources = filters.country_sources if filters is not None else DEFAULT_COUNTRY_SOURCES
+        c_sources = (filters or Filters()).country_sources
         ctry = store.country_matrix(c_sources)[docs][:, : len(store.countries)]  # (d, c)
         columns = list(store.countries)
         names = [country_display_name(c) for c in columns]
