@@ -41,7 +41,7 @@ def _gold(values: list[str]) -> tuple[set[str], list[str]]:
         if not v or v.lower() in ("worldwide", "global", "nan", "none"):
             continue
         try:
-            codes.add(resolve_country("Kosovo" if "kosovo" in v.lower() else v))
+            codes.add(resolve_country(v))
         except ValueError:
             unresolved.append(v)
     return codes, unresolved
