@@ -12,6 +12,8 @@ BM25 has realistic posting lists; each query's words come from its nearest passa
 
 from __future__ import annotations
 
+import hashlib
+
 import gc
 import json
 import os
@@ -81,9 +83,15 @@ class VectorLookup:
         self.queries: dict[str, np.ndarray] = {}
 
     def embed_passages(self, texts, progress: bool = False) -> np.ndarray:
-        if len(texts) != len(self.vectors):
-            raise ValueError(f"{len(texts)} distinct passage texts for {len(self.vectors)} vectors")
-        return self.vectors
+        if len(texts) == len(self.vectors):
+            return self.vectors
+        # other texts (the GCM objectives' descriptions): random directions, fixed per text
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            seed = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+            v = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            out[i] = v / np.linalg.norm(v)
+        return out
 
     def embed_queries(self, texts) -> np.ndarray:
         return np.stack([self.queries[t] for t in texts])

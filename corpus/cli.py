@@ -36,7 +36,8 @@ def _objectives_line(d) -> str:
     for n in d.objectives.mentioned:
         parts.append(f"{n} {objective_label(n)} [mentioned]")
     for o in d.objectives.inferred:
-        parts.append(f"{o.number} {objective_label(o.number)} [inferred {o.score:.2f}]")
+        kind = "inferred" if o.confident else "suggested"
+        parts.append(f"{o.number} {objective_label(o.number)} [{kind} {o.score:.2f}]")
     return "; ".join(parts) or "-"
 
 

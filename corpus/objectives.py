@@ -1,8 +1,11 @@
 """The 23 GCM objectives: labels in English and Spanish, mentions in text, and inference.
 
-Inference runs without the embedding model: BM25 (bm25s, Snowball stemming in the text's
-language) of a document's text against bilingual descriptions of each objective, written in
-the project's own words in `corpus/data/gcm_objectives.json`.
+Each objective is described in the project's own words in `corpus/data/gcm_objectives.json`:
+title, description and example sentences in English, Spanish and French. Here, without the
+embedding model, a text is matched against them lexically (BM25 with Snowball stems in the
+text's language): `lexical_scores` per text, `infer_objectives` per document (low-confidence
+suggestions only). The index adds the embedding model and calibrates a confidence
+(`indexer.objectives`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,26 @@ class Objective:
     title_es: str
     desc_en: str = ""
     desc_es: str = ""
+    short_fr: str = ""
+    title_fr: str = ""
+    desc_fr: str = ""
+    #: example sentences per language ("en", "es", "fr"): what practice texts under it say
+    examples: dict[str, list[str]] | None = None
+    #: the topics the objective covers, as short phrases per language
+    scope: dict[str, list[str]] | None = None
+
+    def descriptions(self) -> list[tuple[str, str]]:
+        """(text, lang) pieces that describe the objective: its title with its description
+        in each language, then every example sentence."""
+        out = []
+        for lang in ("en", "es", "fr"):
+            title, desc = getattr(self, f"title_{lang}"), getattr(self, f"desc_{lang}")
+            if title or desc:
+                out.append((f"{title}. {desc}".strip(". "), lang))
+        for group in (self.examples, self.scope):
+            for lang, sentences in (group or {}).items():
+                out.extend((t, lang) for t in sentences)
+        return out
 
 
 def _load() -> list[Objective]:
@@ -100,7 +123,9 @@ _STOP = frozenset(
     """a an and are as at be by for from has have in into is it its of on or that the their
     this to was were which with who will can also more other all such these those our we they
     el la los las un una unos unas y o u de del al en por para con sin que se su sus es son
-    como más mas entre sobre lo le les ha han fue ser este esta estos estas""".split()
+    como más mas entre sobre lo le les ha han fue ser este esta estos estas
+    le la les des du un une et ou en dans par pour avec sans qui que se sur au aux ces cette
+    est sont ont été être leur leurs""".split()
 )
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
@@ -115,7 +140,7 @@ INFER_MIN_ABSOLUTE = 1.0
 def _stemmer(lang: str):
     import Stemmer
 
-    return Stemmer.Stemmer("spanish" if lang == "es" else "english")
+    return Stemmer.Stemmer({"es": "spanish", "fr": "french"}.get(lang, "english"))
 
 
 def _tokens(text: str, lang: str) -> list[str]:
@@ -123,16 +148,54 @@ def _tokens(text: str, lang: str) -> list[str]:
     return _stemmer(lang).stemWords(words)
 
 
+def _lang(lang: str) -> str:
+    return lang if lang in ("es", "fr") else "en"
+
+
 @lru_cache(maxsize=1)
 def _index():
     import bm25s
 
-    corpus = [_tokens(o.desc_en + " " + o.title_en + " " + o.short_en, "en")
-              + _tokens(o.desc_es + " " + o.title_es + " " + o.short_es, "es")
-              for o in OBJECTIVES]
+    corpus = []
+    for o in OBJECTIVES:
+        toks = _tokens(o.short_en, "en") + _tokens(o.short_es, "es") + _tokens(o.short_fr, "fr")
+        for text, lang in o.descriptions():
+            toks += _tokens(text, _lang(lang))
+        corpus.append(toks)
     retriever = bm25s.BM25()
     retriever.index(corpus, show_progress=False)
     return retriever
+
+
+@lru_cache(maxsize=1)
+def _term_weights():
+    """(vocabulary -> row, terms x 23 BM25 weights): a text's scores are its term counts
+    (log-damped) times this matrix."""
+    import numpy as np
+
+    retriever = _index()
+    vocab = {term: row for row, term in enumerate(t for t in retriever.vocab_dict if t)}
+    weights = np.zeros((len(vocab), len(OBJECTIVES)), dtype=np.float32)
+    for term, row in vocab.items():
+        weights[row] = retriever.get_scores([term])
+    return vocab, weights
+
+
+def lexical_scores(pieces: list[tuple[str, str]]):
+    """BM25 scores (n, 23) of each (text, lang) piece against the objectives' descriptions,
+    each term counted log-damped (a word said ten times is not ten times the evidence)."""
+    import numpy as np
+    from collections import Counter
+
+    vocab, weights = _term_weights()
+    out = np.zeros((len(pieces), len(OBJECTIVES)), dtype=np.float32)
+    for i, (text, lang) in enumerate(pieces):
+        counts = Counter(vocab[t] for t in _tokens(text, _lang(lang)) if t in vocab)
+        if counts:
+            rows = np.fromiter(counts.keys(), dtype=np.int64)
+            damp = np.log1p(np.fromiter(counts.values(), dtype=np.float32))
+            out[i] = damp @ weights[rows]
+    return out
 
 
 def infer_objectives(texts: list[tuple[str, str]]) -> tuple[InferredObjective, ...]:
@@ -140,27 +203,25 @@ def infer_objectives(texts: list[tuple[str, str]]) -> tuple[InferredObjective, .
 
     A score is the objective's BM25 score over the best one's, so the top has 1.0; the others
     kept reach INFER_MIN_RELATIVE of it. Nothing is inferred for text with no clear match.
+    These are low-confidence suggestions (`confident` False): the index re-infers with the
+    embedding model and a calibrated confidence.
     """
     import numpy as np
 
-    query: list[str] = []
-    for text, lang in texts:
-        query.extend(_tokens(text, "es" if lang == "es" else "en"))
-    if not query:
+    vocab, _ = _term_weights()
+    joined = [(t, lang) for t, lang in texts if t]
+    if not joined:
         return ()
-    retriever = _index()
-    vocab = retriever.vocab_dict
-    # Each term once, weighted by how often it occurs: bm25s scores a bag of query terms.
-    from collections import Counter
-
-    counts = Counter(t for t in query if t in vocab)
-    if not counts:
+    # one bag of words for the whole document, in each piece's language
+    by_lang: dict[str, list[str]] = {}
+    for text, lang in joined:
+        by_lang.setdefault(_lang(lang), []).append(text)
+    scores = lexical_scores([(" ".join(ts), lang) for lang, ts in by_lang.items()]).sum(axis=0)
+    n_terms = len({t for text, lang in joined for t in _tokens(text, _lang(lang)) if t in vocab})
+    if not n_terms:
         return ()
-    scores = np.zeros(len(OBJECTIVES), dtype=np.float64)
-    for term, c in counts.items():
-        scores += np.log1p(c) * retriever.get_scores([term])
     top = float(scores.max())
-    if top <= INFER_MIN_ABSOLUTE * max(1.0, np.log1p(len(counts))):
+    if top <= INFER_MIN_ABSOLUTE * max(1.0, np.log1p(n_terms)):
         return ()
     order = np.argsort(-scores, kind="stable")[:INFER_TOP]
     return tuple(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from corpus.countries import country_mentions, fold, trie_regex
+from corpus.sections import is_back_matter
 
 __all__ = [
     "PlaceEvidence",
@@ -52,11 +53,6 @@ WEIGHT_BACK = 0.2  # annexes, references, lists of acronyms
 WEIGHT_DEMONYM = 0.5  # multiplies the above for "Venezuelan", "haitianos"
 OPENING_CHARS = 3000
 
-_BACK_MATTER = re.compile(
-    r"^(?:annex|appendix|anexo|annexe|bibliograph|references|referencias|acronym|abbreviation|"
-    r"sigles|acronimos|siglas|list of|liste des|lista de|footnote|notes?\b|endnotes)",
-    re.I,
-)
 _DONOR = re.compile(
     r"(?:funded|financed|sponsored|supported|donated|granted|contributed|provided|awarded)\s+"
     r"(?:\w+\s+){0,3}by|\bbudget\b|\bgrant\b|\bpresupuesto\b|\bsubvention\b|"
@@ -275,7 +271,7 @@ def collection_places(sections: list[tuple[str, list[str]]], doc_type: str | Non
     """Countries named (not only by nationality) in the items of a collection, most weighted
     first; [] for a document that is not a collection. `sections` are (label, texts)."""
     items = [weigh_mentions([(t, 1.0) for t in texts]) for label, texts in sections
-             if not _BACK_MATTER.match(fold(label or "").strip())]
+             if not is_back_matter(label)]
     items = [ev for ev in items if ev.weight]
     tops = {max(ev.weight, key=lambda c: (ev.weight[c], c)) for ev in items}
     is_collection = (doc_type or "").lower() in ("digest", "newsletter") or (
@@ -293,7 +289,7 @@ def collection_places(sections: list[tuple[str, list[str]]], doc_type: str | Non
 
 def section_weight(label: str, kind: str) -> float:
     """Weight of a mention in a section with this label and kind."""
-    if _BACK_MATTER.match(fold(label or "").strip()):
+    if is_back_matter(label):
         return WEIGHT_BACK
     return WEIGHT_SUMMARY if kind == "summary" else WEIGHT_BODY
 

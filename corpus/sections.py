@@ -151,6 +151,18 @@ _ITEM_KIND = {"finding": "results", "hallazgo": "results", "constatation": "resu
 _PARENS = re.compile(r"\s*\([^)]*\)\s*")
 
 
+_BACK_MATTER = re.compile(
+    r"^(?:annex|appendix|anexo|annexe|bibliograph|references|referencias|acronym|abbreviation|"
+    r"sigles|acronimos|siglas|list of|liste des|lista de|footnote|notes?\b|endnotes)",
+    re.I,
+)
+
+
+def is_back_matter(label: str) -> bool:
+    """A section label of back matter: annexes, references, acronyms, lists, notes."""
+    return bool(_BACK_MATTER.match(fold(label or "").strip()))
+
+
 def normalize_label(text: str) -> str:
     """Lower-case, accent-free label without numbering, trailing ':' or '*' and parentheses."""
     t = fold(text).strip().lower()

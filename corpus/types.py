@@ -23,8 +23,10 @@ SECTION_KINDS: tuple[str, ...] = (
     "other",
 )
 
-#: Where an objective number came from, strongest first.
-OBJECTIVE_SOURCES: tuple[str, ...] = ("explicit", "mentioned", "inferred")
+#: Where an objective number came from, strongest first: listed in a field, named in the text
+#: ("objective 21 of the Global Compact"), inferred from the text with high confidence
+#: (counts by default, always marked as inferred), inferred with low confidence (opt-in).
+OBJECTIVE_SOURCES: tuple[str, ...] = ("explicit", "mentioned", "inferred", "suggested")
 
 #: Where a country code came from, strongest first: given in a field, where the practice
 #: takes place (explicit ones, the title's, and those that dominate the text), named in passing.
@@ -42,6 +44,8 @@ class Passage:
     section: str = ""  # the section label as written in the document ("Key Lessons", "Resumen")
     section_kind: str = "other"  # one of SECTION_KINDS
     lang: str = "und"  # ISO 639-1 code from langdetect, "und" when it cannot tell
+    #: objectives this passage is about, inferred with high confidence (empty until indexed)
+    objectives: tuple[InferredObjective, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,7 +54,19 @@ class Passage:
 @dataclass(frozen=True)
 class InferredObjective:
     number: int  # 1-23
-    score: float  # similarity to the objective's description, higher is closer
+    #: confidence in [0, 1] that the text is about the objective (calibrated when the index
+    #: inferred it with the embedding model; a lexical relative score before that)
+    score: float
+    #: high confidence: counts under the default sources as "inferred"; else "suggested"
+    confident: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "score": round(self.score, 4), "confident": self.confident}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> InferredObjective:
+        # indexes written before confidence levels existed: every inference was opt-in
+        return cls(int(d["number"]), float(d["score"]), bool(d.get("confident", False)))
 
 
 @dataclass(frozen=True)
@@ -90,8 +106,20 @@ class Objectives:
         if "mentioned" in sources:
             out.update(self.mentioned)
         if "inferred" in sources:
-            out.update(o.number for o in self.inferred)
+            out.update(o.number for o in self.inferred if o.confident)
+        if "suggested" in sources:
+            out.update(o.number for o in self.inferred if not o.confident)
         return tuple(sorted(out))
+
+    def inferred_only(self, sources: tuple[str, ...]) -> tuple[InferredObjective, ...]:
+        """The inferred objectives among `numbers(sources)` that no field or mention gives:
+        the placements to mark as inferred wherever they are shown."""
+        given = set(self.numbers(tuple(s for s in sources if s in ("explicit", "mentioned"))))
+        return tuple(
+            o
+            for o in self.inferred
+            if o.number not in given and ("inferred" if o.confident else "suggested") in sources
+        )
 
 
 @dataclass(frozen=True)
@@ -135,10 +163,7 @@ class Document:
             "objectives": {
                 "explicit": list(self.objectives.explicit),
                 "mentioned": list(self.objectives.mentioned),
-                "inferred": [
-                    {"number": o.number, "score": round(o.score, 4)}
-                    for o in self.objectives.inferred
-                ],
+                "inferred": [o.to_dict() for o in self.objectives.inferred],
             },
             "years": list(self.years),
             "dates": list(self.dates),
@@ -155,6 +180,7 @@ class Document:
                     "section_kind": p.section_kind,
                     "lang": p.lang,
                     "text": p.text,
+                    **({"objectives": [o.to_dict() for o in p.objectives]} if p.objectives else {}),
                 }
                 for p in self.passages
             ],
@@ -172,6 +198,7 @@ class Document:
                 section=p.get("section", ""),
                 section_kind=p.get("section_kind", "other"),
                 lang=p.get("lang", "und"),
+                objectives=tuple(InferredObjective.from_dict(x) for x in p.get("objectives", ())),
             )
             for i, p in enumerate(d.get("passages", []))
         )
@@ -193,7 +220,7 @@ class Document:
             objectives=Objectives(
                 tuple(o.get("explicit", ())),
                 tuple(o.get("mentioned", ())),
-                tuple(InferredObjective(int(x["number"]), float(x["score"])) for x in o.get("inferred", ())),
+                tuple(InferredObjective.from_dict(x) for x in o.get("inferred", ())),
             ),
             years=tuple(d.get("years", ())),
             dates=tuple(d.get("dates", ())),

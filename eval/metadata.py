@@ -18,6 +18,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from corpus.types import Document
+
 __all__ = [
     "score_title_countries",
     "titles_markdown",
@@ -125,53 +127,92 @@ def titles_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def score_objectives(labelled_path: str | Path) -> dict[str, Any]:
-    """Objective inference on a labelled file (JSON Lines: `text`, `objective` 1-23, optional
-    `lang`): top-1 and top-3 accuracy of the inferred objectives, and precision and recall of
-    the objectives inference returns (what `objective_sources=inferred` filters on), overall
-    and by language. Each text is read as one document, as ingestion reads any record."""
+def infer_labelled(records: list[dict[str, Any]], embedder) -> list[Document]:
+    """Each labelled text read as one document, with its objectives inferred as an index
+    infers them (the embedding model over its passages, `indexer.objectives`)."""
     from corpus.document import document_from_text
+    from indexer.objectives import infer_documents, model_for
+    from indexer.store import MetadataStore
+
+    docs = [
+        document_from_text(str(r.get("id", i)), r["text"], meta={"title": r.get("title", ""), "lang": r.get("lang")})
+        for i, r in enumerate(records)
+    ]
+    store = MetadataStore(docs)
+    vectors = embedder.embed_passages([store.embed_text(r) for r in range(store.n_rows)])
+    return infer_documents(store.documents, vectors, store.row_doc, model_for(embedder))
+
+
+def score_objectives(labelled_path: str | Path, embedder=None) -> dict[str, Any]:
+    """Objective inference on a labelled file (JSON Lines: `text`, `objective` 1-23, optional
+    `lang` and `title`): top-1 and top-3 accuracy of the inferred objectives (most confident
+    first), and precision and recall of the default-on ones (confident: what the default
+    objective sources count as "inferred"), overall and by language. Each text is read as one
+    document, as ingestion reads any record; `embedder` defaults to the configured model."""
+    from indexer.build import get_embedder
 
     path = Path(labelled_path)
     if not path.is_file():
         raise FileNotFoundError(f"labelled objectives file not found: {path}")
-    by: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # n, top1, top3, returned, right
-    misses: list[dict[str, Any]] = []
+    records = []
     for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         if not line.strip():
             continue
         rec = json.loads(line)
+        if not 1 <= int(rec["objective"]) <= 23:
+            raise ValueError(f"{path}:{i + 1}: objective {rec['objective']} is not 1-23")
+        records.append(rec)
+    # the same text under two objectives: the file contradicts itself (reported, kept as given)
+    seen: dict[str, dict[str, Any]] = {}
+    conflicts: list[dict[str, Any]] = []
+    for rec in records:
+        key = " ".join(rec["text"].split()).lower()
+        first = seen.setdefault(key, rec)
+        if first is not rec and int(first["objective"]) != int(rec["objective"]):
+            conflicts.append({"ids": [first.get("id"), rec.get("id")],
+                              "objectives": [int(first["objective"]), int(rec["objective"])]})
+    embedder = embedder or get_embedder()
+    docs = infer_labelled(records, embedder)
+    by: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # n, top1, top3, on, on & right
+    misses: list[dict[str, Any]] = []
+    for rec, doc in zip(records, docs, strict=True):
         gold = int(rec["objective"])
-        if not 1 <= gold <= 23:
-            raise ValueError(f"{path}:{i + 1}: objective {gold} is not 1-23")
-        doc = document_from_text(str(rec.get("id", i)), rec["text"], meta={"title": "", "lang": rec.get("lang")})
-        ranked = [o.number for o in doc.objectives.inferred]
+        inferred = sorted(doc.objectives.inferred, key=lambda o: -o.score)
+        ranked = [o.number for o in inferred]
+        on = [o.number for o in inferred if o.confident]
         lang = rec.get("lang") or (doc.languages[0] if doc.languages else "und")
         for key in ("all", lang):
             c = by[key]
             c[0] += 1
             c[1] += bool(ranked) and ranked[0] == gold
             c[2] += gold in ranked[:3]
-            c[3] += len(ranked)
-            c[4] += gold in ranked
+            c[3] += len(on)
+            c[4] += gold in on
         if (not ranked or ranked[0] != gold) and len(misses) < 25:
-            misses.append({"id": rec.get("id", i), "objective": gold, "inferred": ranked})
+            misses.append({"id": rec.get("id"), "objective": gold,
+                           "inferred": [(o.number, round(o.score, 3)) for o in inferred]})
 
     def rates(c: list[int]) -> dict[str, Any]:
-        n, t1, t3, returned, right = c
+        n, t1, t3, on, right = c
         return {
             "n": n,
             "top1": round(t1 / n, 4) if n else None,
             "top3": round(t3 / n, 4) if n else None,
-            "precision": round(right / returned, 4) if returned else None,
+            "default_on": on,
+            "precision": round(right / on, 4) if on else None,
             "recall": round(right / n, 4) if n else None,
         }
+
+    from indexer.objectives import objective_settings
 
     return {
         "benchmark": "gcm-objectives",
         "source": str(path),
+        "model": embedder.model_id,
+        "inference": objective_settings(),
         "overall": rates(by["all"]),
         "by_language": {k: rates(v) for k, v in sorted(by.items()) if k != "all"},
+        "label_conflicts": conflicts,
         "top1_misses": misses,
     }
 
@@ -182,11 +223,19 @@ def objectives_markdown(report: dict[str, Any]) -> str:
         "",
         f"{report['overall']['n']} labelled texts ({report['source']}).",
         "",
-        "| texts | n | top-1 | top-3 | precision | recall |",
-        "|---|---|---|---|---|---|",
+        f"Model {report.get('model', '?')}; a placement is on by default from confidence "
+        f"{report.get('inference', {}).get('confident', '?')}. Precision and recall are those "
+        "of the default-on placements.",
+        "",
+        "| texts | n | top-1 | top-3 | default-on | precision | recall |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, r in [("all", report["overall"]), *report["by_language"].items()]:
-        lines.append(f"| {name} | {r['n']} | {r['top1']} | {r['top3']} | {r['precision']} | {r['recall']} |")
+        lines.append(f"| {name} | {r['n']} | {r['top1']} | {r['top3']} | {r.get('default_on', '')} | "
+                     f"{r['precision']} | {r['recall']} |")
+    for c in report.get("label_conflicts", []):
+        lines.append(f"\nThe labelled file gives the same text two objectives: {c['ids'][0]} "
+                     f"({c['objectives'][0]}) and {c['ids'][1]} ({c['objectives'][1]}); both are scored as labelled.")
     return "\n".join(lines) + "\n"
 
 

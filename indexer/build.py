@@ -38,6 +38,7 @@ import numpy as np
 from corpus.types import Document
 from indexer.backends import VectorBackend, make_backend
 from indexer.lexical import LexicalIndex
+from indexer.objectives import infer_documents, model_for, objective_settings
 from indexer.store import MetadataStore
 
 MANIFEST = "manifest.json"
@@ -234,6 +235,11 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
         for vec, rows in zip(embedded_vecs, todo.values(), strict=True):
             vectors[rows] = vec
     embedded = len(todo)
+    # GCM objectives per passage and per document, from the vectors just made
+    t_obj = time.perf_counter()
+    documents = infer_documents(store.documents, vectors, store.row_doc, model_for(embedder))
+    store = MetadataStore(documents, hashes=store.hashes)
+    objectives_seconds = time.perf_counter() - t_obj
 
     vb: VectorBackend = make_backend(backend_name, dim)
     vb.add(np.arange(store.n_rows), vectors)
@@ -273,7 +279,9 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
             "versions": library_versions(),
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "corpus": corpus_path,
-            "build": {"embedded": embedded, "reused": reused, "removed_documents": report.removed_documents},
+            "build": {"embedded": embedded, "reused": reused, "removed_documents": report.removed_documents,
+                      "objectives_seconds": round(objectives_seconds, 3)},
+            "objectives": objective_settings(),
         }
         _write_json_durably(tmp / MANIFEST, manifest)
         os.rename(tmp, version)

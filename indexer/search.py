@@ -444,6 +444,7 @@ class SearchIndex:
             lang=p.lang,
             score=round(float(score), 6),
             rank=rank,
+            objectives=[{"number": o.number, "confidence": round(o.score, 3)} for o in p.objectives],
         )
 
     def _doc_hit(self, st: _State, doc: Document, score: float, rank: int, passages, filters) -> DocumentHit:
@@ -460,6 +461,11 @@ class SearchIndex:
             doc_type=doc.doc_type,
             passages=passages,
             rank=rank,
+            inferred=[
+                {"number": o.number, "confidence": round(o.score, 3),
+                 "source": "inferred" if o.confident else "suggested"}
+                for o in sorted(doc.objectives.inferred_only(sources), key=lambda o: o.number)
+            ],
         )
 
     def _group(self, st, rows, scores, offset, k, per_doc, terms, filters) -> list[DocumentHit]:
@@ -550,6 +556,9 @@ class SearchIndex:
         countries = by_count(store.countries, store.count_docs(store.country_matrix(c_sources), docs))
         per_objective = store.count_docs(store.objective_matrix(sources), docs)
         objectives = {n: int(per_objective[n]) for n in range(1, 24) if per_objective[n]}
+        given = _given_sources(sources)
+        per_given = store.count_docs(store.objective_matrix(given), docs) if given else np.zeros(24, dtype=np.int64)
+        objectives_inferred = {n: int(per_objective[n] - per_given[n]) for n in objectives if per_objective[n] > per_given[n]}
         languages = by_count(store.doc_langs, store.count_docs(store.doc_lang, docs))
         per_type = np.bincount(store.doc_type[docs], minlength=len(store.doc_types))
         doc_types = by_count(store.doc_type_names, np.where([bool(t) for t in store.doc_type_names], per_type, 0))
@@ -570,6 +579,7 @@ class SearchIndex:
             sections=sections,
             doc_types=doc_types,
             years=years,
+            objectives_inferred=objectives_inferred,
         )
 
     def gapmap(
@@ -606,6 +616,12 @@ class SearchIndex:
                 reg[i, columns.index(r)] = True
             ctry = (ctry.astype(np.int32) @ reg.astype(np.int32)) > 0
         counts = obj.astype(np.int32).T @ ctry.astype(np.int32)  # (23, columns)
+        given = _given_sources(objective_sources)
+        obj_given = (
+            store.objective_matrix(given)[docs][:, 1:24] if given else np.zeros_like(obj)
+        )
+        # cells filled by inference alone: counted in `counts`, and marked apart
+        inferred_cells = counts - obj_given.astype(np.int32).T @ ctry.astype(np.int32)
         labels = {n: objective_label(n, "en") for n in range(1, 24)}
         ids = np.array([store.documents[int(d)].id for d in docs], dtype=object)
         rows = [
@@ -620,6 +636,10 @@ class SearchIndex:
                     if counts[n - 1, j]
                 },
                 "documents": int(obj[:, n - 1].sum()),
+                "inferred_counts": {
+                    c: int(inferred_cells[n - 1, j]) for j, c in enumerate(columns) if inferred_cells[n - 1, j]
+                },
+                "inferred_documents": int((obj[:, n - 1] & ~obj_given[:, n - 1]).sum()),
             }
             for n in range(1, 24)
         ]
@@ -634,6 +654,11 @@ class SearchIndex:
             "matrix": counts.tolist(),
             "matched_documents": int(len(docs)),
         }
+
+
+def _given_sources(sources: tuple[str, ...]) -> tuple[str, ...]:
+    """The sources among `sources` that are not inference (fields and mentions)."""
+    return tuple(s for s in sources if s in ("explicit", "mentioned"))
 
 
 #: Passages a default search page shows (k=10 documents, 3 passages each): what the match

@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
-DEFAULT_OBJECTIVE_SOURCES: tuple[str, ...] = ("explicit", "mentioned")
+#: Objectives that filters, facets and the gap map use unless told otherwise: tagged, named,
+#: and inferred with high confidence (always marked as inferred where shown); low-confidence
+#: inferences ("suggested") are opt-in.
+DEFAULT_OBJECTIVE_SOURCES: tuple[str, ...] = ("explicit", "mentioned", "inferred")
 #: Countries that filters, facets and the gap map use unless told otherwise: where the
 #: practice takes place, not every country a report names in passing.
 DEFAULT_COUNTRY_SOURCES: tuple[str, ...] = ("explicit", "primary")
@@ -76,6 +79,8 @@ class PassageHit:
     lang: str
     score: float
     rank: int = 0  # 1-based rank in the ranking it came from
+    #: objectives inferred for this passage with high confidence: [{"number", "confidence"}]
+    objectives: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,6 +99,9 @@ class DocumentHit:
     passages: list[PassageHit]  # its best passages, best first
     rank: int = 0
     published: str | None = None  # ISO publication date, when known
+    #: the objectives above that only inference gives (no field or mention):
+    #: [{"number", "confidence", "source": "inferred" | "suggested"}]
+    inferred: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -141,6 +149,8 @@ class Facets:
     sections: dict[str, int] = field(default_factory=dict)
     doc_types: dict[str, int] = field(default_factory=dict)
     years: dict[int, int] = field(default_factory=dict)
+    #: of each objective's count, the documents placed there by inference alone
+    objectives_inferred: dict[int, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,7 +26,9 @@ class FilterParams(BaseModel):
     )
     objective_sources: list[str] = Field(
         default_factory=list,
-        description="Where objectives may come from: explicit, mentioned, inferred.",
+        description="Where objectives may come from: explicit (tagged), mentioned (named in the "
+        "text), inferred (from the text with high confidence; marked as inferred in results), "
+        "suggested (inferred with low confidence). Default: explicit, mentioned, inferred.",
     )
     country_sources: list[str] = Field(
         default_factory=list,
@@ -110,12 +112,25 @@ class SearchResponse(BaseModel):
     timing_ms: dict[str, float]
 
 
+class InferredObjectivePublic(BaseModel):
+    number: int
+    score: float = Field(description="Confidence (0-1) that the text is about the objective.")
+    confident: bool = Field(
+        False,
+        description="High confidence: counts under the default objective sources as 'inferred'; "
+        "otherwise only with objective_sources=suggested.",
+    )
+
+
 class PassagePublic(BaseModel):
     id: str
     section: str
     section_kind: str
     lang: str
     text: str
+    objectives: list[InferredObjectivePublic] = Field(
+        default_factory=list, description="Objectives this passage is about (inferred, high confidence)."
+    )
 
 
 class CountriesPublic(BaseModel):
@@ -124,11 +139,6 @@ class CountriesPublic(BaseModel):
         default_factory=list, description="Where the practice takes place (includes explicit)."
     )
     mentioned: list[str]
-
-
-class InferredObjectivePublic(BaseModel):
-    number: int
-    score: float
 
 
 class ObjectivesPublic(BaseModel):
@@ -171,6 +181,10 @@ class FacetsPublic(BaseModel):
     sections: dict[str, int] = Field(default_factory=dict)
     doc_types: dict[str, int] = Field(default_factory=dict)
     years: dict[int, int] = Field(default_factory=dict)
+    objectives_inferred: dict[int, int] = Field(
+        default_factory=dict,
+        description="Of each objective's count, the documents placed there by inference alone.",
+    )
     country_names: dict[str, dict[str, str]] = Field(
         default_factory=dict, description='Country code -> {"en": name, "es": name}.'
     )
@@ -215,6 +229,12 @@ class GapRow(BaseModel):
         description="Column -> the ids of those documents (non-empty cells only).",
     )
     documents: int = Field(description="Matching documents with this objective, any column.")
+    inferred_counts: dict[str, int] = Field(
+        default_factory=dict,
+        description="Column -> of `counts`, the documents placed under this objective by inference "
+        "alone (non-empty only).",
+    )
+    inferred_documents: int = Field(0, description="Of `documents`, those placed by inference alone.")
 
 
 class GapMapPublic(BaseModel):

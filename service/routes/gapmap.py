@@ -40,11 +40,17 @@ def gapmap(req: Annotated[GapMapRequest, Query()], search: SearchDep) -> Any:
 
 
 def gapmap_csv(out: dict[str, Any]) -> Any:
-    """The heat map as a table: one row per objective, one column per country (or region)."""
+    """The heat map as a table: one row per objective, one column per country (or region),
+    each followed by a column of how many of its documents only inference placed there."""
     cols = out["columns"]
-    header = ["objective", "objective_label", *cols, "documents"]
-    rows = [
-        [r["objective"], r["label"], *(r["counts"].get(c, 0) for c in cols), r["documents"]]
-        for r in out["rows"]
-    ]
+    header = ["objective", "objective_label"]
+    for c in cols:
+        header += [c, f"{c} (inferred)"]
+    header += ["documents", "documents (inferred)"]
+    rows = []
+    for r in out["rows"]:
+        row = [r["objective"], r["label"]]
+        for c in cols:
+            row += [r["counts"].get(c, 0), r["inferred_counts"].get(c, 0)]
+        rows.append(row + [r["documents"], r["inferred_documents"]])
     return csv_response(header, rows, "practice-search-gapmap.csv")

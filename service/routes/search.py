@@ -60,6 +60,16 @@ def run_search(req: SearchRequest, search: SearchDep) -> dict[str, Any]:
     return out
 
 
+def objective_cells(hit: dict[str, Any]) -> list[str]:
+    """A hit's objectives for a CSV cell, inferred ones marked: ["6", "21 (inferred 0.93)"]."""
+    inferred = {o["number"]: o for o in hit.get("inferred", ())}
+    out = []
+    for n in hit["objectives"]:
+        o = inferred.get(n)
+        out.append(f"{n} ({o['source']} {o['confidence']:.2f})" if o else str(n))
+    return out
+
+
 def search_csv(out: dict[str, Any]) -> Response:
     """One row per practice, with its answering (best) passage."""
     rows = []
@@ -73,7 +83,7 @@ def search_csv(out: dict[str, Any]) -> Response:
                 h["title"],
                 round(h["score"], 4),
                 join(h["countries"]),
-                join(h["objectives"]),
+                join(objective_cells(h)),
                 join(h["languages"]),
                 join(h["years"]),
                 h["doc_type"] or "",

@@ -32,6 +32,10 @@ const I18N = {
     gapCount: (n) => `${n} prácticas en el mapa`, total: "Total", filtersUnderstood: "Filtros:",
     errorPrefix: "No se pudo completar la búsqueda: ", networkError: "No hay conexión con el servidor. Inténtelo de nuevo.",
     docTitle: "Práctica",
+    inferred: "inferido", suggested: "sugerido", inferredTitle: (c) => `Inferido del texto, no etiquetado (confianza ${c})`,
+    facetInferred: (n) => `${n} inferidos`, thisPassage: "Este pasaje trata de",
+    gapInferred: (k) => `${k} por inferencia`, gapLegend: "Los números pequeños cuentan las prácticas situadas ahí solo por objetivos inferidos del texto.",
+    suggestedRow: "Objetivos sugeridos (baja confianza)",
   },
   en: {
     title: "Migration practice search", skip: "Skip to results",
@@ -61,6 +65,10 @@ const I18N = {
     gapCount: (n) => `${n} practices on the map`, total: "Total", filtersUnderstood: "Filters:",
     errorPrefix: "The search could not be completed: ", networkError: "No connection to the server. Please try again.",
     docTitle: "Practice",
+    inferred: "inferred", suggested: "suggested", inferredTitle: (c) => `Inferred from the text, not tagged (confidence ${c})`,
+    facetInferred: (n) => `${n} inferred`, thisPassage: "This passage is about",
+    gapInferred: (k) => `${k} by inference`, gapLegend: "Small numbers count the practices placed there only by objectives inferred from the text.",
+    suggestedRow: "Suggested objectives (low confidence)",
   },
 };
 
@@ -185,7 +193,10 @@ async function refreshFacets(p) {
   fillSelect($("country"), "anyCountry", countries.map(([c, n]) => [c, `${countryLabel(c)} (${n})`]), sel);
   const objSel = p.get("objective") || "";
   fillSelect($("objective"), "anyObjective",
-    state.objectives.map((o) => [o.number, `${objectiveLabel(o.number)} (${facets.objectives[o.number] || 0})`]), objSel);
+    state.objectives.map((o) => {
+      const n = facets.objectives[o.number] || 0, inf = (facets.objectives_inferred || {})[o.number] || 0;
+      return [o.number, `${objectiveLabel(o.number)} (${n}${inf ? `, ${t("facetInferred", inf)}` : ""})`];
+    }), objSel);
 }
 
 /* ---- search results ---- */
@@ -205,6 +216,14 @@ function link(href, text, cls) {
   return a;
 }
 
+/* An objective on a card: tagged ones plain, inferred ones marked in words (not colour alone). */
+function objectiveItem(n, inf) {
+  if (!inf) return el("li", { title: objectiveTitle(n), text: objectiveLabel(n) });
+  const conf = inf.confidence.toFixed(2);
+  return el("li", { class: `inferred ${inf.source}`, title: `${objectiveTitle(n)} · ${t("inferredTitle", conf)}`, "data-confidence": conf },
+    objectiveLabel(n), el("span", { class: "mark", text: ` · ${t(inf.source)}` }));
+}
+
 function card(hit) {
   const meta = el("div", { class: "meta" });
   for (const lg of hit.languages) meta.append(badge(lg.toUpperCase(), "lang", t(`lang_${lg}`)));
@@ -212,12 +231,16 @@ function card(hit) {
   if (hit.published) meta.append(badge(hit.published.slice(0, 4), "year"));
   else if (hit.years.length) meta.append(badge(hit.years.length > 1 ? `${hit.years[0]}–${hit.years[hit.years.length - 1]}` : String(hit.years[0]), "year"));
   const objs = el("ul", { class: "objectives", "aria-label": t("objectives") });
-  for (const n of hit.objectives) objs.append(el("li", { title: objectiveTitle(n), text: objectiveLabel(n) }));
+  const inferred = Object.fromEntries((hit.inferred || []).map((o) => [o.number, o]));
+  for (const n of hit.objectives) objs.append(objectiveItem(n, inferred[n]));
   const passages = el("div", { class: "passages" });
   for (const [i, p] of hit.passages.slice(0, 2).entries()) {
+    const about = (p.objectives || []).length
+      ? el("p", { class: "passage-objectives", text: `${t("thisPassage")}: ${p.objectives.map((o) => `${objectiveLabel(o.number)} (${t("inferred")})`).join(" · ")}` })
+      : "";
     passages.append(el("blockquote", { class: i ? "passage more-passage" : "passage answer", lang: p.lang, "data-section-kind": p.section_kind },
       el("span", { class: "section", text: sectionLabel(p.section_kind, p.section) }),
-      el("p", {}, highlighted(p.highlighted))));
+      el("p", {}, highlighted(p.highlighted)), about));
   }
   return el("li", { class: "card", "data-doc-id": hit.doc_id },
     el("h3", {}, link(docHref(hit.doc_id), hit.title || hit.doc_id)),
@@ -301,7 +324,10 @@ async function showDoc(id) {
   row(t("alsoNamed"), d.countries.mentioned.filter((c) => !places.includes(c)).map(countryLabel).join(", "));
   row(t("published"), d.published || "");
   const objs = [...new Set([...d.objectives.explicit, ...d.objectives.mentioned])].sort((a, b) => a - b);
-  row(t("objectives"), objs.map(objectiveLabel).join(" · "));
+  const inf = d.objectives.inferred.filter((o) => !objs.includes(o.number));
+  row(t("objectives"), [...objs.map(objectiveLabel),
+    ...inf.filter((o) => o.confident).map((o) => `${objectiveLabel(o.number)} (${t("inferred")} ${o.score.toFixed(2)})`)].join(" · "));
+  row(t("suggestedRow"), inf.filter((o) => !o.confident).map((o) => `${objectiveLabel(o.number)} (${o.score.toFixed(2)})`).join(" · "));
   row(t("years"), d.years.join(", "));
   row(t("languages"), d.languages.map((l) => t(`lang_${l}`)).join(", "));
   row(t("type"), d.doc_type || "");
@@ -345,8 +371,11 @@ async function showGap(p) {
       target.set("view", "search"); target.set("country", c); target.set("objective", String(o)); target.set("ui", state.ui);
       // Without a query, ask about the objective itself: the filters keep exactly the cell's practices.
       if (!target.get("q")) target.set("q", objectiveLabel(o).replace(/^\d+\.\s*/, ""));
+      const k = (row.inferred_counts || {})[c] || 0;
       const a = link(`?${target}`, String(n), "cell");
-      a.setAttribute("aria-label", t("gapCell", n, o, countryLabel(c)));
+      if (k) a.append(el("sup", { class: "inf", text: String(k), title: t("gapInferred", k) }));
+      a.setAttribute("aria-label", t("gapCell", n, o, countryLabel(c)) + (k ? ` (${t("gapInferred", k)})` : ""));
+      if (k) a.dataset.inferred = String(k);
       a.dataset.objective = String(o); a.dataset.country = c;
       const td = el("td", { class: "filled" }, a);
       td.style.setProperty("--v", (0.15 + 0.85 * n / max).toFixed(3));

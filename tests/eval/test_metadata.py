@@ -41,7 +41,9 @@ def test_eval_command_writes_the_report(tmp_path, capsys):
     assert "precision 0.6667 recall 0.5" in capsys.readouterr().out
 
 
-def test_objective_scores_on_labelled_text(tmp_path):
+def test_objective_scores_on_labelled_text(tmp_path, real_embedder):
+    """With the real model: plain texts about one objective each, in three languages, are
+    placed under it first and by default; a file that labels one text twice is reported."""
     from eval.metadata import score_objectives
 
     rows = [
@@ -51,16 +53,23 @@ def test_objective_scores_on_labelled_text(tmp_path):
          "transfers of remittances and the financial inclusion of migrants.", "lang": "en"},
         {"id": "c", "objective": 21, "text": "Apoyar el retorno seguro y digno y la reintegración "
          "sostenible de las personas migrantes retornadas en sus comunidades.", "lang": "es"},
+        {"id": "d", "objective": 8, "text": "Les garde-côtes ont secouru des migrants en détresse en mer "
+         "et les corps des personnes disparues ont été identifiés pour informer leurs familles.", "lang": "fr"},
+        {"id": "e", "objective": 9, "text": "Prevent, combat and eradicate trafficking in persons: "
+         "identify victims of trafficking, protect survivors and prosecute traffickers."},
     ]
     p = tmp_path / "labelled.jsonl"
     p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    r = score_objectives(p)
-    assert r["overall"]["n"] == 3 and set(r["by_language"]) == {"en", "es"}
-    assert r["overall"]["top1"] == 1.0  # each text is written plainly about its objective
-    assert 0 < r["overall"]["precision"] <= 1 and r["overall"]["recall"] == 1.0
+    r = score_objectives(p, real_embedder)
+    assert r["overall"]["n"] == 5 and set(r["by_language"]) == {"en", "es", "fr"}
+    # each text is written plainly about its objective; "e" repeats "a" under another label
+    assert r["overall"]["top1"] == 0.8 and r["by_language"]["fr"]["top1"] == 1.0
+    assert r["label_conflicts"] == [{"ids": ["a", "e"], "objectives": [10, 9]}]
+    assert r["overall"]["recall"] >= 0.6 and r["overall"]["default_on"] >= 3
+    assert r["inference"]["confident"] > 0.5 and r["model"] == real_embedder.model_id
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"text": "x", "objective": 30}), encoding="utf-8")
     import pytest
 
     with pytest.raises(ValueError, match="1-23"):
-        score_objectives(bad)
+        score_objectives(bad, real_embedder)

@@ -12,6 +12,7 @@ import pytest
 
 from indexer import build as build_mod
 from indexer.build import IndexBusy, build_index_from_documents, read_manifest
+from indexer.objectives import description_count
 from indexer.search import SearchIndex
 from tests.fakes import FakeEncoder
 from tests.indexer.conftest import make_doc, synthetic_documents
@@ -24,9 +25,10 @@ def test_reindex_unchanged_embeds_nothing_and_changes_embed_only_new(tmp_path):
     enc = FakeEncoder()
     d = tmp_path / "index"
     r1 = build_index_from_documents(docs, d, embedder=enc)
-    assert r1.embedded == 48 and r1.reused == 0 and enc.calls == 48
+    # the passages, and once per encoder the objectives' descriptions (objective inference)
+    assert r1.embedded == 48 and r1.reused == 0 and enc.calls == 48 + description_count()
     r2 = build_index_from_documents(docs, d, embedder=enc)
-    assert r2.embedded == 0 and r2.reused == 48 and enc.calls == 48
+    assert r2.embedded == 0 and r2.reused == 48 and enc.calls == 48 + description_count()
     # one new document, one deleted, one passage changed
     changed = make_doc(1, ["a brand new text about asylum", *[p.text for p in docs[1].passages[1:]]], lang="es")
     new = make_doc(99, ["consular protection abroad"], countries=("PE",))
@@ -167,7 +169,9 @@ def test_passages_are_embedded_with_their_title_and_a_new_title_re_embeds(tmp_pa
     doc = replace(make_doc(1, ["The evaluation cost USD 49,000."]), title="Child trafficking in Peru")
     enc = Recording()
     build_index_from_documents([doc], tmp_path / "index", embedder=enc)
-    assert enc.texts == ["Child trafficking in Peru\nThe evaluation cost USD 49,000."]
+    # the passage (then, once per encoder, the objectives' descriptions)
+    assert enc.texts[0] == "Child trafficking in Peru\nThe evaluation cost USD 49,000."
+    assert len(enc.texts) == 1 + description_count()
     # the title is context for the model only: BM25 and the stored passage are the text alone
     ix = SearchIndex.open(tmp_path / "index", enc)
     assert ix.document(doc.id).passages[0].text == "The evaluation cost USD 49,000."

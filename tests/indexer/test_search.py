@@ -120,10 +120,17 @@ def test_facets_count_the_whole_match_set(synth_index, synth_docs):
 
 def test_gapmap_all_objectives_and_zero_cells(synth_index, synth_docs):
     ix, _ = synth_index
-    g = ix.gapmap()
+    g = ix.gapmap(objective_sources=("explicit", "mentioned"))
     assert [r["objective"] for r in g["rows"]] == list(range(1, 24))
     total = sum(sum(r["counts"].values()) for r in g["rows"])
-    assert total == len(synth_docs)  # one objective and one country per document
+    assert total == len(synth_docs)  # one tagged objective and one country per document
+    assert not any(r["inferred_counts"] for r in g["rows"])
+    # the default sources add the confident inferences, and count them apart
+    gd = ix.gapmap()
+    for r, rd in zip(g["rows"], gd["rows"], strict=True):
+        for c in gd["columns"]:
+            assert rd["counts"][c] - r["counts"][c] == rd["inferred_counts"].get(c, 0)
+        assert rd["documents"] - r["documents"] == rd["inferred_documents"]
     d0 = synth_docs[0]  # objective 1, PE
     assert g["rows"][0]["counts"]["PE"] >= 1
     assert d0.id in g["rows"][0]["doc_ids"]["PE"]

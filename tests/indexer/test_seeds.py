@@ -102,6 +102,12 @@ class Counting:
         return self.inner.embed_passages(texts, progress=progress)
 
 
+def description_count() -> int:
+    from indexer.objectives import description_count
+
+    return description_count()
+
+
 @pytest.fixture(scope="module")
 def seeds_index(seeds_dir, tmp_path_factory, real_embedder):
     from indexer.build import build_index
@@ -112,7 +118,8 @@ def seeds_index(seeds_dir, tmp_path_factory, real_embedder):
     idx = corpus.parent / "index"
     enc = Counting(real_embedder)
     report = build_index(corpus, idx, embedder=enc)
-    assert report.embedded == enc.calls > 0
+    # the passages, and once per embedder the objectives' descriptions
+    assert report.embedded + description_count() == enc.calls and report.embedded > 0
     return SearchIndex.open(idx, real_embedder), corpus, idx, enc
 
 
@@ -166,6 +173,22 @@ def test_similar_section_and_gapmap(seeds_index):
     for objective, country in seed_cells:
         assert SEED_000 in g["rows"][objective - 1]["doc_ids"][country]
     assert len(g["rows"]) == 23
+
+
+@pytest.mark.slow
+def test_objectives_inferred_by_the_index(seeds_index):
+    """The trafficking digest and the trafficking evaluation are placed under objective 10 by
+    inference (marked so); seed 000 keeps exactly its tagged objectives, not re-inferred."""
+    ix = seeds_index[0]
+    docs = {d.id[:3]: d for d in ix._state.store.documents}
+    for key in ("002", "003"):
+        assert 10 in docs[key].objectives.numbers(("inferred",)), docs[key].objectives
+    assert docs["000"].objectives.explicit == (6, 10, 15)
+    assert not set(docs["000"].objectives.numbers(("inferred", "suggested"))) & {6, 10, 15}
+    hits = {h.doc_id[:3]: h for h in ix.search("trata de personas", parse_filters(objective=10), k=10).hits}
+    assert {"000", "002", "003"} <= set(hits)
+    assert hits["000"].inferred == [] or 10 not in {o["number"] for o in hits["000"].inferred}
+    assert any(o["number"] == 10 and o["source"] == "inferred" for o in hits["002"].inferred)
 
 
 @pytest.mark.slow

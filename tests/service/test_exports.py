@@ -29,7 +29,13 @@ def test_search_csv_has_one_row_per_result_with_the_json_ids(api: httpx.Client):
         assert row["title"] == hit["title"]
         assert float(row["score"]) == round(hit["score"], 4)
         assert row["countries"].split("; ") == hit["countries"] or not hit["countries"]
-        assert row["objectives"] == "; ".join(str(o) for o in hit["objectives"])
+        # every objective of the hit, those only inference gives marked with their confidence
+        inferred = {o["number"]: o for o in hit["inferred"]}
+        cells = row["objectives"].split("; ") if row["objectives"] else []
+        assert [int(c.split()[0]) for c in cells] == hit["objectives"]
+        for c in cells:
+            o = inferred.get(int(c.split()[0]))
+            assert c == (f"{o['number']} ({o['source']} {o['confidence']:.2f})" if o else c.split()[0])
         assert row["passage_id"] == hit["passages"][0]["passage_id"]
         assert row["passage_text"] == hit["passages"][0]["text"]
         assert set(row["sections"].split("; ")) == {p["section_kind"] for p in hit["passages"]}
@@ -56,5 +62,7 @@ def test_gapmap_csv_matches_the_json(api: httpx.Client):
     for row, jrow in zip(rows, js["rows"], strict=True):
         for c in js["columns"]:
             assert int(row[c]) == jrow["counts"][c]
+            assert int(row[f"{c} (inferred)"]) == jrow["inferred_counts"].get(c, 0) <= jrow["counts"][c]
         assert int(row["documents"]) == jrow["documents"]
+        assert int(row["documents (inferred)"]) == jrow["inferred_documents"]
     assert int(rows[5]["PE"]) >= 1 and SEED_DOC  # objective 6 x Peru is not empty on the seeds

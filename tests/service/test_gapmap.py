@@ -18,7 +18,7 @@ def test_gapmap_shape_all_objectives_and_country_labels(api: httpx.Client):
     assert {"PE", "EC"} <= set(gm["columns"])
     assert gm["column_labels"]["PE"] == {"en": "Peru", "es": "Perú"}
     assert gm["rows"][9]["label"] and gm["rows"][9]["label_es"]
-    assert gm["objective_sources"] == ["explicit", "mentioned"] and gm["by_region"] is False
+    assert gm["objective_sources"] == ["explicit", "mentioned", "inferred"] and gm["by_region"] is False
     assert gm["matched_documents"] == 5
     for row, counts in zip(gm["rows"], gm["matrix"], strict=True):
         assert [row["counts"][c] for c in gm["columns"]] == counts
