@@ -15,7 +15,7 @@ def _add_filter_args(p: argparse.ArgumentParser) -> None:
         "--objective-source",
         action="append",
         dest="objective_sources",
-        help="explicit | mentioned | inferred (default: explicit and mentioned); repeatable",
+        help="explicit | mentioned | inferred | suggested (default: explicit, mentioned and inferred, 'inferred' being the high-confidence inferences); repeatable",
     )
     p.add_argument(
         "--country-source",

@@ -71,7 +71,7 @@ def parse_filters(
 
     country: ISO alpha-2 codes or English/Spanish names ("Perú", "PE", "peru" agree);
     objective: GCM objective numbers 1-23; objective_sources: subset of explicit,
-    mentioned, inferred (default explicit+mentioned); lang: 2-letter codes; section:
+    mentioned, inferred (high confidence), suggested (low) (default explicit+mentioned+inferred); lang: 2-letter codes; section:
     one of SECTION_KINDS; year_from <= year_to; country_sources: subset of explicit, primary,
     mentioned (default explicit+primary: where the practice takes place)."""
     countries: list[str] = []

@@ -34,7 +34,7 @@ const I18N = {
     docTitle: "Práctica",
     inferred: "inferido", suggested: "sugerido", inferredTitle: (c) => `Inferido del texto, no etiquetado (confianza ${c})`,
     facetInferred: (n) => `${n} inferidos`, thisPassage: "Este pasaje trata de",
-    gapInferred: (k) => `${k} por inferencia`, gapLegend: "Los números pequeños cuentan las prácticas situadas ahí solo por objetivos inferidos del texto.",
+    gapInferred: (k) => `${k} por inferencia`, gapInferredShort: (k) => `${k} inf.`, gapLegend: "«inf.» cuenta las prácticas situadas en la celda solo por objetivos inferidos del texto (no etiquetados).",
     suggestedRow: "Objetivos sugeridos (baja confianza)",
   },
   en: {
@@ -67,7 +67,7 @@ const I18N = {
     docTitle: "Practice",
     inferred: "inferred", suggested: "suggested", inferredTitle: (c) => `Inferred from the text, not tagged (confidence ${c})`,
     facetInferred: (n) => `${n} inferred`, thisPassage: "This passage is about",
-    gapInferred: (k) => `${k} by inference`, gapLegend: "Small numbers count the practices placed there only by objectives inferred from the text.",
+    gapInferred: (k) => `${k} by inference`, gapInferredShort: (k) => `${k} inf.`, gapLegend: "“inf.” counts the practices placed in the cell only by objectives inferred from the text (not tagged).",
     suggestedRow: "Suggested objectives (low confidence)",
   },
 };
@@ -373,7 +373,7 @@ async function showGap(p) {
       if (!target.get("q")) target.set("q", objectiveLabel(o).replace(/^\d+\.\s*/, ""));
       const k = (row.inferred_counts || {})[c] || 0;
       const a = link(`?${target}`, String(n), "cell");
-      if (k) a.append(el("sup", { class: "inf", text: String(k), title: t("gapInferred", k) }));
+      if (k) a.append(el("small", { class: "inf", text: t("gapInferredShort", k), title: t("gapInferred", k) }));
       a.setAttribute("aria-label", t("gapCell", n, o, countryLabel(c)) + (k ? ` (${t("gapInferred", k)})` : ""));
       if (k) a.dataset.inferred = String(k);
       a.dataset.objective = String(o); a.dataset.country = c;

@@ -57,10 +57,13 @@ def test_a_passage_about_reintegration_is_placed_under_21_in_three_languages(rea
 def test_a_section_about_reintegration_places_a_broad_report_under_21(real_embedder):
     """Passages of method and budget say nothing of an objective; a section of four
     passages about reintegration is enough to place the report, and those passages say why."""
-    section = [REINTEGRATION["en"].replace("Returnees", f"In district {i}, returnees") for i in range(4)]
-    body = "\n\n".join(["# Methodology", *METHOD * 3, "# Reintegration support", *section])
+    section = [REINTEGRATION["en"].replace("Returnees", f"In district {i}, returnees") for i in range(16)]
+    method = [f"In phase {i}, {m[0].lower()}{m[1:]}" for i in range(20) for m in METHOD]
+    body = "\n\n".join(["# Methodology", *method, "# Reintegration support", *section])
     (doc,) = _infer([document_from_text("broad", body, meta={"title": "Final evaluation"})], real_embedder)
     placed = {o.number: o for o in doc.objectives.inferred if o.confident}
+    about = sum(21 in {o.number for o in p.objectives} for p in doc.passages)
+    assert about >= 3 and about / len(doc.passages) < 0.25  # a section, not most of the report
     assert 21 in placed
     about_21 = [p for p in doc.passages if 21 in {o.number for o in p.objectives}]
     assert about_21 and all("eintegration" in p.text for p in about_21)

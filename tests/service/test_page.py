@@ -138,7 +138,7 @@ def run_page_journey(server: Server) -> None:
         page.goto(f"{server.url}/?view=gap&ui=en")
         cell = page.locator("#gap a.cell").first
         cell.wait_for()
-        count = int(cell.inner_text())
+        count = int(cell.inner_text().split()[0])  # "3", or "3 / 2 inf." with inferred ones
         objective, country = (
             cell.get_attribute("data-objective"),
             cell.get_attribute("data-country"),
@@ -156,3 +156,29 @@ def run_page_journey(server: Server) -> None:
 
 def test_page_journey_real_model(real_server: Server):
     run_page_journey(real_server)
+
+
+def test_inferred_objectives_are_marked_on_the_page(real_server: Server):
+    """The seeds' trafficking digest is placed under objective 10 by inference only: its
+    card says so in words, the objective list counts it apart, and the gap map marks it."""
+    with chromium() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{real_server.url}/?q=trata+de+personas&objective=10&ui=es")
+        page.locator("#results .card").first.wait_for()
+        card = page.locator("#results .card[data-doc-id^='002_']")
+        mark = card.locator(".objectives li.inferred")
+        expect(mark).to_contain_text("10.")
+        expect(mark).to_contain_text("inferido")
+        assert "confianza" in mark.get_attribute("title")
+        # the tagged seed shows objective 10 unmarked
+        tagged = page.locator("#results .card[data-doc-id^='000_'] .objectives li", has_text="10.")
+        assert "inferred" not in (tagged.get_attribute("class") or "")
+        assert re.search(r"\(\d+, \d+ inferidos\)", page.locator("#objective option:checked").inner_text())
+        page.goto(f"{real_server.url}/?view=gap&ui=en")
+        page.locator("#gap a.cell").first.wait_for()
+        marked = page.locator("#gap a.cell[data-inferred][data-objective='10']")
+        assert marked.count() >= 1
+        assert "by inference" in marked.first.get_attribute("aria-label")
+        expect(marked.first.locator("small.inf")).to_contain_text("inf.")
+        assert not errors, errors
