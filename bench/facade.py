@@ -12,9 +12,8 @@ BM25 has realistic posting lists; each query's words come from its nearest passa
 
 from __future__ import annotations
 
-import hashlib
-
 import gc
+import hashlib
 import json
 import os
 import shutil

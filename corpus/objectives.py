@@ -184,8 +184,9 @@ def _term_weights():
 def lexical_scores(pieces: list[tuple[str, str]]):
     """BM25 scores (n, 23) of each (text, lang) piece against the objectives' descriptions,
     each term counted log-damped (a word said ten times is not ten times the evidence)."""
-    import numpy as np
     from collections import Counter
+
+    import numpy as np
 
     vocab, weights = _term_weights()
     out = np.zeros((len(pieces), len(OBJECTIVES)), dtype=np.float32)

@@ -59,13 +59,17 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
     p.set_defaults(func=cmd_index)
 
-    p = subparsers.add_parser("search", help="search an index from the command line")
-    p.add_argument("query", metavar="QUERY")
+    p = subparsers.add_parser(
+        "search", help="search an index from the command line (without QUERY: list the filtered documents)"
+    )
+    p.add_argument("query", metavar="QUERY", nargs="?", default="")
     p.add_argument("--index", required=True, metavar="INDEX_DIR")
     _add_filter_args(p)
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--sort", choices=["published", "title"], default="published",
+                   help="without QUERY: newest first (default) or by title")
     p.add_argument("--passages", action="store_true", help="list passages instead of documents")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
@@ -107,7 +111,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     filters = _filters(args)
     ix = SearchIndex.open(args.index)
-    resp = ix.search(args.query, filters, mode=args.mode, k=args.k, offset=args.offset, group=not args.passages)
+    if args.query.strip():
+        resp = ix.search(args.query, filters, mode=args.mode, k=args.k, offset=args.offset, group=not args.passages)
+    else:
+        resp = ix.browse(filters, sort=args.sort, k=args.k, offset=args.offset)
     if args.json:
         print(json.dumps(resp.to_dict(), indent=1, ensure_ascii=False))
         return 0
@@ -122,7 +129,8 @@ def cmd_search(args: argparse.Namespace) -> int:
                             f"published {h.published}" if h.published
                             else "-".join(map(str, h.years[:1] + h.years[-1:])) if h.years else "") if x
             )
-            print(f"\n{h.rank}. {h.title}  [{h.doc_id}]  score {h.score:.3f}  ({meta})")
+            score = "" if resp.mode == "browse" else f"  score {h.score:.3f}"
+            print(f"\n{h.rank}. {h.title}  [{h.doc_id}]{score}  ({meta})")
             for p in h.passages:
                 print(f"   - ({p.section_kind}, {p.lang}) {_snippet(p.text)}")
     else:

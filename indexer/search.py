@@ -45,11 +45,11 @@ from typing import Any
 
 import numpy as np
 
-from corpus.objectives import objective_label
 from corpus.types import Document
 from indexer.backends import VectorBackend
+from indexer.browse import BrowseMixin
 from indexer.build import MANIFEST, get_embedder, resolve_index_dir
-from indexer.filters import country_display_name, describe_filters
+from indexer.filters import describe_filters
 from indexer.highlight import highlight, query_terms
 from indexer.lexical import LexicalIndex, top_positive, words
 from indexer.store import MetadataStore
@@ -57,7 +57,6 @@ from indexer.types import (
     DEFAULT_OBJECTIVE_SOURCES,
     MODES,
     DocumentHit,
-    Facets,
     Filters,
     PassageHit,
     SearchError,
@@ -150,7 +149,7 @@ class _State:
         self.row_lang_str = langs[self.store.row_lang] if self.store.n_rows else np.array([], dtype=object)
 
 
-class SearchIndex:
+class SearchIndex(BrowseMixin):
     """Open an index directory and answer searches, facets, similar documents, gap maps."""
 
     def __init__(self, index_dir: Path, state: _State, embedder, hybrid: HybridParams | None = None, settings=None):
@@ -538,128 +537,6 @@ class SearchIndex:
             match = self._match_rows(st, allowed, None, None)
         return st.store.docs_of_rows(match), match
 
-    def facets(self, query: str | None = None, filters: Filters | None = None) -> Facets:
-        """Matching-document counts per country, objective, language, section kind,
-        doc type and year, over the whole match set (not just a page of results)."""
-        st = self._state
-        store = st.store
-        docs, match = self._match_docs(st, query, filters)
-        sources = filters.objective_sources if filters is not None else DEFAULT_OBJECTIVE_SOURCES
-        # column sums over the matched documents' rows of the store's document x value
-        # matrices: no loop over documents (200k of them match a broad query at 1M passages)
-
-        def by_count(names: list[str], counts: np.ndarray) -> dict[str, int]:
-            order = sorted((-int(n), name) for name, n in zip(names, counts, strict=False) if n)
-            return {name: -n for n, name in order}
-
-        c_sources = (filters or Filters()).country_sources
-        countries = by_count(store.countries, store.count_docs(store.country_matrix(c_sources), docs))
-        per_objective = store.count_docs(store.objective_matrix(sources), docs)
-        objectives = {n: int(per_objective[n]) for n in range(1, 24) if per_objective[n]}
-        given = _given_sources(sources)
-        per_given = store.count_docs(store.objective_matrix(given), docs) if given else np.zeros(24, dtype=np.int64)
-        objectives_inferred = {n: int(per_objective[n] - per_given[n]) for n in objectives if per_objective[n] > per_given[n]}
-        languages = by_count(store.doc_langs, store.count_docs(store.doc_lang, docs))
-        per_type = np.bincount(store.doc_type[docs], minlength=len(store.doc_types))
-        doc_types = by_count(store.doc_type_names, np.where([bool(t) for t in store.doc_type_names], per_type, 0))
-        per_year = store.count_docs(store.doc_year, docs)
-        years = {y: int(per_year[i]) for i, y in enumerate(store.years) if per_year[i]}
-        sections: dict[str, int] = {}
-        mrows = np.flatnonzero(match)
-        if len(mrows):
-            seen = np.zeros((len(st.store.sections), len(st.store.documents)), dtype=bool)
-            seen[st.store.row_section[mrows], st.store.row_doc[mrows]] = True  # (section, document) pairs
-            per_section = seen.sum(axis=1)
-            sections = {st.store.sections[c]: int(per_section[c]) for c in np.flatnonzero(per_section)}
-        return Facets(
-            matched_documents=int(len(docs)),
-            countries=countries,
-            objectives=objectives,
-            languages=languages,
-            sections=sections,
-            doc_types=doc_types,
-            years=years,
-            objectives_inferred=objectives_inferred,
-        )
-
-    def gapmap(
-        self,
-        query: str | None = None,
-        filters: Filters | None = None,
-        *,
-        objective_sources: tuple[str, ...] = DEFAULT_OBJECTIVE_SOURCES,
-        by_region: bool = False,
-    ) -> dict[str, Any]:
-        """Document counts per GCM objective (all 23, zeros included) x country (or
-        region): how many matching documents carry both. Countries are the documents'
-        explicit and primary ones (the filters' country_sources); objectives come from
-        `objective_sources`."""
-        from corpus.types import OBJECTIVE_SOURCES
-
-        bad = [s for s in objective_sources if s not in OBJECTIVE_SOURCES]
-        if bad or not objective_sources:
-            raise SearchError("objective_sources", f"choose from {', '.join(OBJECTIVE_SOURCES)}")
-        st = self._state
-        docs, _ = self._match_docs(st, query, filters)
-        store = st.store
-        obj = store.objective_matrix(objective_sources)[docs][:, 1:24]  # (d, 23)
-        c_sources = (filters or Filters()).country_sources
-        ctry = store.country_matrix(c_sources)[docs][:, : len(store.countries)]  # (d, c)
-        columns = list(store.countries)
-        names = [country_display_name(c) for c in columns]
-        if by_region:
-            regions = [_country_region(c) for c in columns]
-            columns = sorted(set(regions))
-            names = list(columns)
-            reg = np.zeros((len(store.countries), len(columns)), dtype=bool)
-            for i, r in enumerate(regions):
-                reg[i, columns.index(r)] = True
-            ctry = (ctry.astype(np.int32) @ reg.astype(np.int32)) > 0
-        counts = obj.astype(np.int32).T @ ctry.astype(np.int32)  # (23, columns)
-        given = _given_sources(objective_sources)
-        obj_given = (
-            store.objective_matrix(given)[docs][:, 1:24] if given else np.zeros_like(obj)
-        )
-        # cells filled by inference alone: counted in `counts`, and marked apart
-        inferred_cells = counts - obj_given.astype(np.int32).T @ ctry.astype(np.int32)
-        labels = {n: objective_label(n, "en") for n in range(1, 24)}
-        ids = np.array([store.documents[int(d)].id for d in docs], dtype=object)
-        rows = [
-            {
-                "objective": n,
-                "label": labels.get(n, f"Objective {n}"),
-                "counts": {c: int(counts[n - 1, j]) for j, c in enumerate(columns)},
-                # which documents fill each non-empty cell (so a cell can be checked or listed)
-                "doc_ids": {
-                    c: sorted(ids[obj[:, n - 1] & ctry[:, j]].tolist())
-                    for j, c in enumerate(columns)
-                    if counts[n - 1, j]
-                },
-                "documents": int(obj[:, n - 1].sum()),
-                "inferred_counts": {
-                    c: int(inferred_cells[n - 1, j]) for j, c in enumerate(columns) if inferred_cells[n - 1, j]
-                },
-                "inferred_documents": int((obj[:, n - 1] & ~obj_given[:, n - 1]).sum()),
-            }
-            for n in range(1, 24)
-        ]
-        return {
-            "query": query or "",
-            "filters": describe_filters(filters),
-            "objective_sources": list(objective_sources),
-            "by_region": by_region,
-            "columns": columns,
-            "column_names": names,
-            "rows": rows,
-            "matrix": counts.tolist(),
-            "matched_documents": int(len(docs)),
-        }
-
-
-def _given_sources(sources: tuple[str, ...]) -> tuple[str, ...]:
-    """The sources among `sources` that are not inference (fields and mentions)."""
-    return tuple(s for s in sources if s in ("explicit", "mentioned"))
-
 
 #: Passages a default search page shows (k=10 documents, 3 passages each): what the match
 #: set of /facets and /gapmap asks of an approximate filtered search, as /search does.
@@ -700,12 +577,3 @@ def _check_model(manifest: dict[str, Any], embedder, index_dir: Path) -> None:
             f"but the embedder is {embedder.model_id!r} (checksum {embedder.checksum!r}, dim {embedder.dim}); "
             "re-index with this model or search with the index's model"
         )
-
-
-def _country_region(code: str) -> str:
-    try:
-        from corpus.countries import country_region
-
-        return country_region(code) or "Unknown"
-    except Exception:  # noqa: BLE001
-        return "Unknown"

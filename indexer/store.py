@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.types import COUNTRY_SOURCES, OBJECTIVE_SOURCES, SECTION_KINDS, Document, Passage
-from indexer.types import DEFAULT_COUNTRY_SOURCES, Filters
+from indexer.types import DEFAULT_COUNTRY_SOURCES, Filters, SearchError
 
 
 def text_hash(text: str) -> str:
@@ -214,6 +214,16 @@ class MetadataStore:
             mask &= np.isin(self.row_section, codes)
         return mask
 
+    def check_filters(self, f: Filters) -> None:
+        """Refuse a language or document type this index does not hold, naming the ones it
+        does (a typo or an absent value would otherwise give an unexplained zero)."""
+        for param, asked, known in (("lang", f.langs, self.langs), ("doc_type", f.doc_types, self.doc_types)):
+            missing = [v for v in asked if v not in known]
+            if missing:
+                have = ", ".join(v for v in known if v and v != "und") or "none"
+                raise SearchError(param, f"this index holds no {'passage in' if param == 'lang' else 'document of type'} "
+                                         f"{', '.join(missing)}; it holds: {have}")
+
     def allowed_rows(self, f: Filters | None) -> np.ndarray | None:
         """Row ids passing the filters (sorted), or None when there is no filter (all rows).
 
@@ -222,6 +232,7 @@ class MetadataStore:
         over every row); a broad one masks every row."""
         if f is None or f.is_empty():
             return None
+        self.check_filters(f)
         docs = np.flatnonzero(self.doc_mask(f))
         if len(docs) > SELECTIVE_DOC_FRACTION * max(len(self.documents), 1):
             return np.flatnonzero(self.row_mask(f))
@@ -247,6 +258,25 @@ class MetadataStore:
         chosen = np.zeros(len(self.documents), dtype=bool)
         chosen[docs] = True
         return np.bincount(cell_val[chosen[cell_doc]], minlength=matrix.shape[1])
+
+    def sort_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """(date key, title rank) per document, computed once: the date as YYYYMMDD from
+        `published` (else the last year the text covers, else -1), the rank of the
+        case-folded title (the id when untitled) in alphabetical order."""
+        keys = getattr(self, "_sort_keys", None)
+        if keys is None:
+            dates = np.full(len(self.documents), -1, dtype=np.int64)
+            for i, d in enumerate(self.documents):
+                if d.published:
+                    parts = [int(x) for x in d.published.split("-")[:3]] + [0, 0]
+                    dates[i] = parts[0] * 10000 + parts[1] * 100 + parts[2]
+                elif d.years:
+                    dates[i] = max(d.years) * 10000
+            titles = np.array([(d.title or d.id).casefold() for d in self.documents], dtype=object)
+            rank = np.empty(len(titles), dtype=np.int64)
+            rank[np.argsort(titles, kind="stable")] = np.arange(len(titles))
+            keys = self._sort_keys = (dates, rank)
+        return keys
 
     # -- access --------------------------------------------------------------------
     def docs_of_rows(self, rows: np.ndarray) -> np.ndarray:

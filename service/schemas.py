@@ -12,6 +12,7 @@ from indexer.types import DocumentHit, PassageHit
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Format = Literal["json", "csv"]
+Sort = Literal["relevance", "published", "title"]
 
 
 class FilterParams(BaseModel):
@@ -61,8 +62,15 @@ class SearchRequest(FilterParams):
     """A search: the query, the filters and the page of results wanted."""
 
     q: str = Field(
-        description="What to look for, in Spanish or English.",
+        "",
+        description="What to look for, in Spanish or English. Leave it out (or empty) to browse: "
+        "every practice passing the filters, in `sort` order.",
         examples=["trabajo infantil en Perú"],
+    )
+    sort: Sort = Field(
+        "relevance",
+        description="relevance (with a query; the only order a query takes), published (newest "
+        "first; the default without a query) or title (A to Z, without a query).",
     )
     mode: Mode = Field("hybrid", description="hybrid (default), dense (meaning) or bm25 (words).")
     k: int = Field(10, description="How many practices to return (1 to the server's max_k).")

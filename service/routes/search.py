@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from service.common import csv_response, join, parse_filter_params
 from service.deps import SearchDep
+from indexer.types import SearchError
 from service.schemas import ErrorResponse, SearchRequest, SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])
@@ -42,16 +43,23 @@ def run_search(req: SearchRequest, search: SearchDep) -> dict[str, Any]:
     """Validate the request, run it on the index snapshot, return the contract's JSON shape."""
     t0 = time.perf_counter()
     filters = parse_filter_params(req)
-    res = search.call(
-        "search",
-        req.q,
-        filters,
-        mode=req.mode,
-        k=req.k,
-        offset=req.offset,
-        group=True,
-        passages_per_doc=3,
-    )
+    if not (req.q or "").strip():
+        # browsing: the filtered practices in a chosen order
+        sort = "published" if req.sort == "relevance" else req.sort
+        res = search.call("browse", filters, sort=sort, k=req.k, offset=req.offset)
+    elif req.sort != "relevance":
+        raise SearchError("sort", f"a query's results are ranked by relevance; sort={req.sort} lists practices without a query (leave q out)")
+    else:
+        res = search.call(
+            "search",
+            req.q,
+            filters,
+            mode=req.mode,
+            k=req.k,
+            offset=req.offset,
+            group=True,
+            passages_per_doc=3,
+        )
     out = res.to_dict()
     out["timing_ms"] = {
         **out.get("timing_ms", {}),
@@ -105,7 +113,8 @@ def respond(req: SearchRequest, search: SearchDep) -> Any:
     "",
     response_model=SearchResponse,
     responses={**ERRORS, **CSV_RESPONSE},
-    summary="Search practices (query string; repeat country/objective for several)",
+    summary="Search practices (query string; repeat country/objective for several); "
+    "without q, list the practices passing the filters",
 )
 def search_get(req: Annotated[SearchRequest, Query()], search: SearchDep) -> Any:
     return respond(req, search)

@@ -14,7 +14,7 @@ const I18N = {
     sec_lessons: "Lecciones aprendidas", sec_recommendations: "Recomendaciones", sec_results: "Resultados",
     sec_activities: "Actividades", sec_summary: "Resumen", sec_context: "Contexto",
     sec_innovation: "Innovación", sec_other: "Otro",
-    langLabel: "Idioma del texto", anyLang: "Cualquiera", lang_es: "Español", lang_en: "Inglés",
+    langLabel: "Idioma del texto", anyLang: "Cualquiera", lang_es: "Español", lang_en: "Inglés", lang_fr: "Francés",
     modeLabel: "Modo", mode_hybrid: "Híbrido", mode_dense: "Por significado", mode_bm25: "Por palabras",
     resultsHeading: "Resultados", downloadCsv: "Descargar CSV", downloadJson: "Descargar JSON",
     more: "Más resultados", back: "← Volver a los resultados",
@@ -23,6 +23,7 @@ const I18N = {
     gapNote: "Cada celda cuenta las prácticas; una celda vacía es una brecha. Pulse una celda para ver esas prácticas.",
     apiDocs: "API (OpenAPI)", objective: "Objetivo", objectiveShort: "Obj.",
     found: (n, p, ms) => `${n} ${n === 1 ? "práctica encontrada" : "prácticas encontradas"} (${p} pasajes) en ${ms} ms`,
+    browsed: (n) => `${n} ${n === 1 ? "práctica" : "prácticas"}, las más recientes primero`,
     none: "Ninguna práctica coincide. Pruebe con otras palabras o quite filtros.",
     loading: "Buscando…", similar: "Prácticas similares", similarTo: (t) => `Prácticas similares a: ${t}`,
     open: "Ver la práctica completa", countries: "Países", objectives: "Objetivos", years: "Años",
@@ -47,7 +48,7 @@ const I18N = {
     sec_lessons: "Lessons learned", sec_recommendations: "Recommendations", sec_results: "Results",
     sec_activities: "Activities", sec_summary: "Summary", sec_context: "Context",
     sec_innovation: "Innovation", sec_other: "Other",
-    langLabel: "Text language", anyLang: "Any", lang_es: "Spanish", lang_en: "English",
+    langLabel: "Text language", anyLang: "Any", lang_es: "Spanish", lang_en: "English", lang_fr: "French",
     modeLabel: "Mode", mode_hybrid: "Hybrid", mode_dense: "By meaning", mode_bm25: "By words",
     resultsHeading: "Results", downloadCsv: "Download CSV", downloadJson: "Download JSON",
     more: "More results", back: "← Back to the results",
@@ -56,6 +57,7 @@ const I18N = {
     gapNote: "Each cell counts practices; an empty cell is a gap. Press a cell to see those practices.",
     apiDocs: "API (OpenAPI)", objective: "Objective", objectiveShort: "Obj.",
     found: (n, p, ms) => `${n} ${n === 1 ? "practice" : "practices"} found (${p} passages) in ${ms} ms`,
+    browsed: (n) => `${n} ${n === 1 ? "practice" : "practices"}, newest first`,
     none: "No practice matches. Try other words or remove filters.",
     loading: "Searching…", similar: "Similar practices", similarTo: (t) => `Practices similar to: ${t}`,
     open: "Open the full practice", countries: "Countries", objectives: "Objectives", years: "Years",
@@ -181,11 +183,9 @@ function fillSelect(select, anyKey, entries, selected) {
 }
 
 async function refreshFacets(p) {
-  // Counts for the query under the section and language filters, so every country and objective stays choosable.
-  const q = new URLSearchParams();
-  if (p.get("q")) q.set("q", p.get("q"));
-  for (const f of ["section", "lang"]) if (p.get(f)) q.set(f, p.get(f));
-  const facets = await api("/facets", q);
+  // Disjunctive counts: each list is counted under every other chosen filter, so a value's
+  // count is how many practices choosing it gives.
+  const facets = await api("/facets", apiParams(p));
   Object.assign(state.countryNames, facets.country_names || {});
   const countries = Object.entries(facets.countries).sort((a, b) => b[1] - a[1] || countryLabel(a[0]).localeCompare(countryLabel(b[0])));
   const sel = p.get("country") || "";
@@ -197,6 +197,11 @@ async function refreshFacets(p) {
       const n = facets.objectives[o.number] || 0, inf = (facets.objectives_inferred || {})[o.number] || 0;
       return [o.number, `${objectiveLabel(o.number)} (${n}${inf ? `, ${t("facetInferred", inf)}` : ""})`];
     }), objSel);
+  // the languages this index holds, not a fixed list
+  const langSel = p.get("lang") || "";
+  const langs = Object.entries(facets.languages).filter(([c]) => c !== "und");
+  if (langSel && !facets.languages[langSel]) langs.push([langSel, 0]);
+  fillSelect($("lang"), "anyLang", langs.map(([c, n]) => [c, `${I18N[state.ui][`lang_${c}`] || c.toUpperCase()} (${n})`]), langSel);
 }
 
 /* ---- search results ---- */
@@ -269,12 +274,9 @@ async function runSearch(p, append = false) {
   const similar = p.get("similar");
   const q = (p.get("q") || "").trim();
   $("similar-note").hidden = !similar;
-  if (!q && !similar) {
-    $("results").replaceChildren(); $("status").textContent = ""; $("hint").hidden = false;
-    $("downloads").hidden = true; $("more").hidden = true;
-    return;
-  }
-  $("hint").hidden = true;
+  // Without a query the filtered practices are listed, newest first (browsing).
+  const browsing = !q && !similar;
+  $("hint").hidden = !browsing;
   $("status").textContent = t("loading");
   const search = apiParams(p, !similar);
   search.set("k", String(state.k));
@@ -294,9 +296,9 @@ async function runSearch(p, append = false) {
   if (!append) list.replaceChildren();
   for (const hit of res.hits) list.append(card(hit));
   const ms = Math.round(res.timing_ms.request ?? res.timing_ms.total ?? 0);
-  $("status").textContent = res.matched_documents || res.hits.length
-    ? t("found", res.matched_documents || res.hits.length, res.matched_passages, ms) + describeFilters(res.filters || {})
-    : t("none");
+  const n = res.matched_documents || res.hits.length;
+  $("status").textContent = !n ? t("none")
+    : (browsing ? t("browsed", n) : t("found", n, res.matched_passages, ms)) + describeFilters(res.filters || {});
   state.offset = (append ? state.offset : 0) + res.hits.length;
   $("more").hidden = similar || state.offset >= res.matched_documents || res.hits.length < state.k;
 }
@@ -369,8 +371,7 @@ async function showGap(p) {
       if (!n) { tr.append(el("td", { class: "empty", "aria-label": t("gapEmpty", o, countryLabel(c)) }, el("span", { "aria-hidden": "true", text: "·" }))); continue; }
       const target = new URLSearchParams(search);
       target.set("view", "search"); target.set("country", c); target.set("objective", String(o)); target.set("ui", state.ui);
-      // Without a query, ask about the objective itself: the filters keep exactly the cell's practices.
-      if (!target.get("q")) target.set("q", objectiveLabel(o).replace(/^\d+\.\s*/, ""));
+      // Without a query the cell opens the list of exactly its practices.
       const k = (row.inferred_counts || {})[c] || 0;
       const a = link(`?${target}`, String(n), "cell");
       if (k) a.append(el("small", { class: "inf", text: t("gapInferredShort", k), title: t("gapInferred", k) }));
@@ -397,7 +398,7 @@ async function render() {
   applyI18n();
   const view = p.get("view") || "search";
   $("q").value = p.get("q") || "";
-  for (const f of ["section", "lang"]) $(f).value = p.get(f) || "";
+  $("section").value = p.get("section") || "";
   $("mode").value = p.get("mode") || "hybrid";
   $("view-search").hidden = view !== "search";
   $("view-doc").hidden = view !== "doc";

@@ -111,11 +111,37 @@ def test_facets_count_the_whole_match_set(synth_index, synth_docs):
     ix, _ = synth_index
     f = ix.facets(None, parse_filters(country="PE"))
     assert f.matched_documents == 10
-    assert f.countries == {"PE": 10}
+    # disjunctive: the country list is counted without the country filter (what choosing
+    # each country gives), every other list under it
+    assert f.countries == ix.facets(None).countries and f.countries["PE"] == 10
     assert sum(f.languages.values()) == 10
     assert f.sections == {"summary": 10, "context": 10, "activities": 10, "lessons": 10}
     q = ix.facets("remittances")
     assert 0 < q.matched_documents < len(synth_docs)
+
+
+def test_every_facet_count_is_what_its_filter_gives(synth_index):
+    """Under a chosen filter, each value's count equals the matched documents of the search
+    with that value chosen (in place of the chosen one in its own list)."""
+    ix, _ = synth_index
+    chosen = {"objective": 5}
+    for query in (None, "remittances"):
+        f = ix.facets(query, parse_filters(**chosen))
+        for param, counts in (("country", f.countries), ("lang", f.languages), ("section", f.sections)):
+            for value, n in counts.items():
+                got = ix.facets(query, parse_filters(**chosen, **{param: value})).matched_documents
+                assert got == n, (query, param, value)
+        for value, n in ix.facets(query, parse_filters(country="PE")).objectives.items():
+            assert ix.facets(query, parse_filters(country="PE", objective=value)).matched_documents == n
+
+
+def test_unknown_language_or_doc_type_is_refused_with_the_known_ones(synth_index):
+    ix, _ = synth_index
+    for kwargs, param in (({"lang": "fr"}, "lang"), ({"doc_type": "memo"}, "doc_type")):
+        with pytest.raises(SearchError) as e:
+            ix.search("migrants", parse_filters(**kwargs))
+        assert e.value.param == param and "it holds" in e.value.message
+    assert "en, es" in str(pytest.raises(SearchError, ix.browse, parse_filters(lang="fr")).value)
 
 
 def test_gapmap_all_objectives_and_zero_cells(synth_index, synth_docs):
@@ -256,13 +282,19 @@ def test_facets_equal_a_count_over_each_matched_document(tmp_path):
         matched, _ = ix._match_docs(st, query, filters)
         sources = filters.objective_sources if filters is not None else DEFAULT_OBJECTIVE_SOURCES
         want: dict[str, Counter] = {k: Counter() for k in ("countries", "objectives", "languages", "doc_types", "years")}
-        for d in matched.tolist():
-            doc = st.store.documents[d]
-            want["countries"].update(doc.countries.all())
-            want["objectives"].update(doc.objectives.numbers(sources))
-            want["languages"].update(doc.languages)
-            want["doc_types"].update([spelling[doc.doc_type.lower()]] if doc.doc_type else [])
-            want["years"].update(set(doc.years))
+        # disjunctive: a list is counted under every filter but its own
+        own = {"countries": {"countries": ()}, "objectives": {"objectives": ()}}
+        for key in want:
+            fk = dataclasses.replace(filters, **own[key]) if filters is not None and key in own else filters
+            for d in ix._match_docs(st, query, fk)[0].tolist():
+                doc = st.store.documents[d]
+                want[key].update({
+                    "countries": lambda: doc.countries.all(),
+                    "objectives": lambda: doc.objectives.numbers(sources),
+                    "languages": lambda: doc.languages,
+                    "doc_types": lambda: [spelling[doc.doc_type.lower()]] if doc.doc_type else [],
+                    "years": lambda: set(doc.years),
+                }[key]())
         for key, counter in want.items():
             got = getattr(f, key)
             assert got == dict(counter), (key, query)

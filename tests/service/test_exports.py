@@ -51,8 +51,8 @@ def test_search_csv_keeps_filters_and_post_works(api: httpx.Client):
 
 
 def test_search_csv_of_an_error_is_still_a_json_error(api: httpx.Client):
-    r = api.get("/search", params={"q": "", "format": "csv"})
-    assert r.status_code == 422 and r.json()["detail"]["param"] == "q"
+    r = api.get("/search", params={"q": "migrants", "k": 0, "format": "csv"})
+    assert r.status_code == 422 and r.json()["detail"]["param"] == "k"
 
 
 def test_gapmap_csv_matches_the_json(api: httpx.Client):

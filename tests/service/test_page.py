@@ -146,8 +146,9 @@ def run_page_journey(server: Server) -> None:
         cell.focus()  # by keyboard
         page.keyboard.press("Enter")
         page.locator("#results .card").first.wait_for()
-        assert page.locator("#q").input_value()  # the objective's label
+        assert page.locator("#q").input_value() == ""  # a list of exactly the cell's practices
         assert page.locator("#results .card").count() == min(count, 10)
+        assert page.locator("#status").inner_text().startswith(f"{count} ")
         assert url_params(page.url)["objective"] == [objective] and url_params(page.url)[
             "country"
         ] == [country]
@@ -156,6 +157,25 @@ def run_page_journey(server: Server) -> None:
 
 def test_page_journey_real_model(real_server: Server):
     run_page_journey(real_server)
+
+
+def test_browsing_without_a_query(real_server: Server):
+    """The page lists every practice on first load; choosing an objective narrows the list
+    to exactly the count its option showed."""
+    with chromium() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{real_server.url}/?ui=en")
+        page.locator("#results .card").first.wait_for()
+        expect(page.locator("#status")).to_contain_text("newest first")
+        assert page.locator("#results .card").count() == 5  # the five seeds
+        option = page.locator("#objective option[value='10']")
+        shown = int(re.search(r"\((\d+)", option.inner_text()).group(1))
+        page.select_option("#objective", "10")
+        expect(page).to_have_url(re.compile(r"[?&]objective=10(&|$)"))
+        expect(page.locator("#results .card")).to_have_count(shown)
+        assert page.locator("#status").inner_text().startswith(f"{shown} ")
+        assert not errors, errors
 
 
 def test_inferred_objectives_are_marked_on_the_page(real_server: Server):
