@@ -31,8 +31,29 @@ class Settings(BaseSettings):
     max_query_chars: int = 1000
     #: Largest k a search may ask for.
     max_k: int = 100
+    # --- the server's limits (practice-search serve; service.limits) ---
+    #: Largest request body (a POST /search), in bytes: larger ones get a 413.
+    max_body_bytes: int = 1_000_000
+    #: Largest request head (request line and headers), in bytes: larger ones are refused.
+    max_header_bytes: int = 65_536
+    #: Open connections and requests in progress beyond which new ones get a 503.
+    max_connections: int = 128
+    #: Seconds an idle keep-alive connection is kept open.
+    keep_alive_s: int = 5
+    #: Most values one filter parameter may repeat (country=..., objective=...).
+    max_filter_values: int = 100
+    #: Host headers the server answers (DNS rebinding); "*" answers any. `serve --host`
+    #: adds the address it listens on.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
+    #: Threads one request's vector search may use (FAISS/OpenMP): 1 lets concurrent
+    #: requests share the cores instead of oversubscribing them.
+    search_threads: int = 1
+    #: HTTP parser: h11 bounds the request head (max_header_bytes); httptools is faster
+    #: but reads a header of any size.
+    server_http: Literal["h11", "httptools"] = "h11"
 
-    @field_validator("batch_size", "passage_tokens")
+    @field_validator("batch_size", "passage_tokens", "max_body_bytes", "max_header_bytes", "max_connections",
+                     "keep_alive_s", "max_filter_values", "search_threads")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v <= 0:

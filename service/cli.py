@@ -45,8 +45,17 @@ def serve(args: argparse.Namespace) -> int:
     # FAISS logs each instruction-set build it probes ("No module named
     # faiss.swigfaiss_avx512") at INFO: harmless, and alarming in a server log
     logging.getLogger("faiss.loader").setLevel(logging.WARNING)
-    app = create_app(
-        args.index
-    )  # the index's model (or the test hook of indexer.build.get_embedder)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    from practice_search.config import get_settings
+    from service.limits import uvicorn_options
+
+    settings = get_settings()
+    try:  # one request's vector search on one thread: concurrent requests share the cores
+        import faiss
+
+        faiss.omp_set_num_threads(settings.search_threads)
+    except ImportError:  # pragma: no cover - faiss is a dependency
+        pass
+    # the index's model (or the test hook of indexer.build.get_embedder)
+    app = create_app(args.index, settings=settings, listen_host=args.host)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, **uvicorn_options(settings))
     return 0

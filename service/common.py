@@ -22,6 +22,14 @@ def bad_request(param: str, message: str, status: int = 422) -> HTTPException:
 def parse_filter_params(p: FilterParams) -> Filters:
     """Turn the request's filter parameters into `Filters` (raises SearchError on bad values)."""
     from indexer.filters import parse_filters
+    from indexer.types import SearchError
+    from practice_search.config import get_settings
+
+    cap = get_settings().max_filter_values
+    for name in ("country", "objective", "objective_sources", "lang", "doc_type", "section", "country_sources"):
+        values = getattr(p, name, None) or []
+        if isinstance(values, list) and len(values) > cap:
+            raise SearchError(name, f"has {len(values)} values; at most {cap} may be given")
 
     return parse_filters(
         country=p.country or None,

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from indexer.types import SearchError, UnknownDocument
 from practice_search.config import Settings, get_settings
 from service.docs import install_docs
+from service.limits import BodyLimit, SecurityHeaders, allowed_hosts
 from service.routes import facets, gapmap, health, objectives, practices, search
 from service.state import IndexHolder
 
@@ -110,11 +112,14 @@ async def _watch(holder: IndexHolder, stop: asyncio.Event) -> None:
 
 
 def create_app(
-    index_dir: str | Path, embedder: Any = None, settings: Settings | None = None
+    index_dir: str | Path, embedder: Any = None, settings: Settings | None = None,
+    listen_host: str | None = None,
 ) -> FastAPI:
     """Build the app. The index opens once at start-up (lifespan); `embedder` lets
-    tests pass a fake encoder instead of loading the model; `settings` bound queries and k."""
-    holder = IndexHolder(Path(index_dir), embedder=embedder, settings=settings or get_settings())
+    tests pass a fake encoder instead of loading the model; `settings` bound queries, k
+    and the server's limits; `listen_host` (the address `serve` binds) is an allowed Host."""
+    settings = settings or get_settings()
+    holder = IndexHolder(Path(index_dir), embedder=embedder, settings=settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -140,6 +145,12 @@ def create_app(
     app.add_middleware(
         GZipMiddleware, minimum_size=1000
     )  # results are text: much smaller on slow links
+    # outermost last: host check, then headers on every answer (errors included), then the body limit
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    hosts = allowed_hosts(settings, listen_host)
+    if "*" not in hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     for module in (search, practices, facets, objectives, gapmap, health):
         app.include_router(module.router)
 

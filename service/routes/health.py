@@ -20,7 +20,7 @@ def health(search: SearchDep) -> Any:
     embedder = search.index.embedder
     return {
         "index_loaded": True,
-        "index_dir": str(search.index_dir),
+        "index_dir": search.index_dir.name,  # the folder's name, not where it lies on the server
         "documents": stats.get("documents"),
         "passages": stats.get("passages"),
         "model": stats.get("model"),
@@ -29,5 +29,6 @@ def health(search: SearchDep) -> Any:
         "loaded_at": search.loaded_at,
         "reloads": search.reloads,
         "query_runtime": getattr(embedder, "query_runtime", None),
-        "stats": stats,
+        # the index's own figures, without the server's filesystem paths
+        "stats": {k: v for k, v in stats.items() if k != "index"},
     }

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from indexer.types import SearchError
 from service.common import csv_response, join, parse_filter_params
 from service.deps import SearchDep
-from indexer.types import SearchError
 from service.schemas import ErrorResponse, SearchRequest, SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])

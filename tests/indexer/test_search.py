@@ -251,6 +251,19 @@ def test_approximate_backend_one_vector_search_per_query(tmp_path, synth_docs, b
             assert res.hits
 
 
+def _facet_values(doc, key: str, sources, spelling: dict[str, str]):
+    """What one document adds to facet list `key`."""
+    if key == "countries":
+        return doc.countries.all()
+    if key == "objectives":
+        return doc.objectives.numbers(sources)
+    if key == "languages":
+        return doc.languages
+    if key == "doc_types":
+        return [spelling[doc.doc_type.lower()]] if doc.doc_type else []
+    return set(doc.years)
+
+
 def test_facets_equal_a_count_over_each_matched_document(tmp_path):
     """The column-sum facets give what counting document by document gives: every
     country, objective, language, doc type (as first written) and year, ordered by count."""
@@ -287,14 +300,7 @@ def test_facets_equal_a_count_over_each_matched_document(tmp_path):
         for key in want:
             fk = dataclasses.replace(filters, **own[key]) if filters is not None and key in own else filters
             for d in ix._match_docs(st, query, fk)[0].tolist():
-                doc = st.store.documents[d]
-                want[key].update({
-                    "countries": lambda: doc.countries.all(),
-                    "objectives": lambda: doc.objectives.numbers(sources),
-                    "languages": lambda: doc.languages,
-                    "doc_types": lambda: [spelling[doc.doc_type.lower()]] if doc.doc_type else [],
-                    "years": lambda: set(doc.years),
-                }[key]())
+                want[key].update(_facet_values(st.store.documents[d], key, sources, spelling))
         for key, counter in want.items():
             got = getattr(f, key)
             assert got == dict(counter), (key, query)

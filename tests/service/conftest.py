@@ -59,10 +59,13 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start_server(index_dir: Path, log: Path, *, fake: bool, ready_s: float = 120) -> Server:
-    """Start `practice-search serve` and wait until /health answers."""
+def start_server(
+    index_dir: Path, log: Path, *, fake: bool, ready_s: float = 120, env_extra: dict[str, str] | None = None
+) -> Server:
+    """Start `practice-search serve` and wait until /health answers (`env_extra`: settings
+    for this server, e.g. PRACTICE_SEARCH_MAX_CONNECTIONS)."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env_extra or {})}
     env.pop("PRACTICE_SEARCH_TEST_ENCODER", None)
     if fake:
         env["PRACTICE_SEARCH_TEST_ENCODER"] = FAKE

@@ -16,7 +16,7 @@ from tests.fakes import FakeEncoder
 
 def test_unexpected_error_is_a_generic_500_and_logged(fake_index: Path, caplog):
     app = create_app(fake_index, embedder=FakeEncoder())
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://127.0.0.1") as client:
 
         def boom(*args, **kwargs):
             raise RuntimeError("secret internal detail")
@@ -31,7 +31,7 @@ def test_unexpected_error_is_a_generic_500_and_logged(fake_index: Path, caplog):
 
 
 def test_page_headers_keep_it_self_contained(fake_index: Path):
-    with TestClient(create_app(fake_index, embedder=FakeEncoder())) as client:
+    with TestClient(create_app(fake_index, embedder=FakeEncoder()), base_url="http://127.0.0.1") as client:
         r = client.get("/")
         assert "default-src 'self'" in r.headers["content-security-policy"]
         big = client.get("/objectives", headers={"accept-encoding": "gzip"})
@@ -56,7 +56,7 @@ def test_settings_bound_k_and_query_length(fake_index: Path):
     app = create_app(
         fake_index, embedder=FakeEncoder(), settings=Settings(max_k=5, max_query_chars=20)
     )
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         assert client.get("/search", params={"q": "migrants", "k": 5}).status_code == 200
         r = client.get("/search", params={"q": "migrants", "k": 6})
         assert r.status_code == 422 and "5" in r.json()["detail"]["message"]

@@ -1,0 +1,121 @@
+"""What keeps one client from stalling the server: body and header limits, a connection
+limit with a 503, host checks and security headers on every response.
+
+The ASGI middlewares here wrap the FastAPI app (service.main); `uvicorn_options` gives the
+limits that uvicorn itself enforces (request head size, connections, keep-alive).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from practice_search.config import Settings
+
+#: On every response: no MIME sniffing, no framing, no referrer to other sites.
+SECURITY_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"same-origin",
+}
+#: On every HTML response (the page, /docs, /static/index.html): nothing loaded from elsewhere.
+HTML_CSP = (
+    b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    b"frame-ancestors 'none'"
+)
+
+
+def _json(status: int, param: str | None, message: str) -> tuple[dict[str, Any], bytes]:
+    body = json.dumps({"detail": {"param": param, "message": message}}).encode()
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+    return start, body
+
+
+class BodyLimit:
+    """Refuse request bodies over `max_bytes` with a 413, whether announced by
+    Content-Length or streamed (chunked): the body is read at most once past the limit."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
+                return await self._refuse(send)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                return await self._refuse(send)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+    async def _refuse(self, send):
+        start, body = _json(413, "body", f"the request body is over {self.max_bytes:,} bytes; send fewer filter values")
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    """Add SECURITY_HEADERS to every response, and the CSP to every HTML one."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                have = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS.items() if k not in have]
+                ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if ctype.startswith(b"text/html") and b"content-security-policy" not in have:
+                    headers.append((b"content-security-policy", HTML_CSP))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
+
+
+def allowed_hosts(settings: Settings, listen_host: str | None = None) -> list[str]:
+    """The Host headers to answer: the settings', plus the address `serve` listens on."""
+    hosts = list(settings.allowed_hosts)
+    if listen_host and listen_host not in ("0.0.0.0", "::") and listen_host not in hosts:
+        hosts.append(listen_host)
+    return hosts
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The limits uvicorn enforces itself. The h11 protocol by default: only h11 bounds the
+    request head (httptools reads a header of any size before the app sees it)."""
+    return {
+        "http": settings.server_http,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "limit_concurrency": settings.max_connections,
+        "timeout_keep_alive": settings.keep_alive_s,
+        "server_header": False,
+    }
