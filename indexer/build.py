@@ -285,6 +285,7 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
         }
         _write_json_durably(tmp / MANIFEST, manifest)
         os.rename(tmp, version)
+        previous = resolve_index_dir(index_dir) if index_dir.is_symlink() else None
         # atomic switch: a new link beside the old one, renamed over it
         link_tmp = index_dir.parent / f".{index_dir.name}.link-{uuid.uuid4().hex[:6]}"
         os.symlink(os.path.relpath(version, index_dir.parent), link_tmp)
@@ -293,7 +294,7 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(version, ignore_errors=True) if not _points_to(index_dir, version) else None
         raise
-    _clean_versions(index_dir, keep=version)
+    _clean_versions(index_dir, keep=version, previous=previous)
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
 
@@ -309,17 +310,13 @@ def _write_json_durably(path: Path, obj: Any) -> None:
         os.fsync(fh.fileno())
 
 
-def _clean_versions(index_dir: Path, keep: Path, n_keep: int = 2) -> None:
-    """Remove leftovers of killed builds and all but the newest `n_keep` versions."""
+def _clean_versions(index_dir: Path, keep: Path, previous: Path | None) -> None:
+    """Keep the version now serving (`keep`) and the one that served before it
+    (`previous`, what the link pointed to when this build started to switch); remove
+    everything else: older versions and whatever killed builds left, finished or not (a
+    killed build's finished version is newer than the serving one, but never served)."""
     versions = _versions_dir(index_dir)
-    done = sorted(
-        (p for p in versions.iterdir() if p.is_dir() and p.name.startswith("v")),
-        key=lambda p: p.name,
-        reverse=True,
-    )
-    keep = keep.resolve()
-    others = [p.resolve() for p in done if p.resolve() != keep]
-    keepers = {keep, *others[: n_keep - 1]}
+    keepers = {keep.resolve(), *([previous.resolve()] if previous is not None else [])}
     for p in versions.iterdir():
         if p.resolve() not in keepers:
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)

@@ -65,6 +65,10 @@ def configure_torch_threads() -> int:
     return n
 
 
+#: Passages embedded between two commits of the cache (what a killed build can lose).
+CACHE_COMMIT_EVERY = 256
+
+
 class EmbeddingCache:
     """sqlite store of float32 vectors keyed by sha256(model_id, checksum, kind, text).
 
@@ -319,12 +323,33 @@ class Embedder:
             else:
                 out[i] = v
         if todo:
-            first = [rows[0] for rows in todo.values()]
-            vecs = self._encode(self._prefixed("passage", [texts[i] for i in first]), progress)
-            for rows, v in zip(todo.values(), vecs, strict=True):
-                out[rows] = v
-            self.cache.put_many(list(zip(todo.keys(), vecs, strict=True)))
+            self._embed_and_commit(texts, todo, out, progress)
         return out
+
+    def _embed_and_commit(self, texts: Sequence[str], todo: dict[bytes, list[int]], out: np.ndarray, progress: bool) -> None:
+        """Embed each distinct missing text once, longest first, committing the vectors to
+        the cache every CACHE_COMMIT_EVERY texts: a build killed mid-way keeps what it
+        embedded, and the next one embeds only the rest."""
+        keys = list(todo)
+        first = [todo[k][0] for k in keys]
+        order = sorted(range(len(keys)), key=lambda i: -len(texts[first[i]]))
+        bar = None
+        if progress and len(order) >= PROGRESS_MIN_TEXTS:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(order), desc="embedding", unit="passage")
+        try:
+            for start in range(0, len(order), CACHE_COMMIT_EVERY):
+                part = order[start : start + CACHE_COMMIT_EVERY]
+                vecs = self._encode(self._prefixed("passage", [texts[first[i]] for i in part]))
+                for i, v in zip(part, vecs, strict=True):
+                    out[todo[keys[i]]] = v
+                self.cache.put_many([(keys[i], v) for i, v in zip(part, vecs, strict=True)])
+                if bar is not None:
+                    bar.update(len(part))
+        finally:
+            if bar is not None:
+                bar.close()
 
     def embed_passages_uncached(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed passages through the model even if cached (benchmarks)."""

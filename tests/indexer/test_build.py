@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -150,6 +151,28 @@ def test_other_backends_build_and_search(tmp_path, backend):
 
     r = ix.search("remittances", parse_filters(country="MX"), k=3)
     assert len(r.hits) == 3 and all("MX" in h.countries for h in r.hits)
+
+
+def test_clean_up_keeps_the_serving_version_and_its_predecessor_whatever_orphans_are_left(tmp_path):
+    """A killed build can leave a finished version that never served, newer than the one
+    serving, and an unfinished temporary one; the next build keeps what it switched to and
+    what served before it, and removes the rest."""
+    from indexer.build import resolve_index_dir
+
+    docs = synthetic_documents(3)
+    enc = FakeEncoder()
+    d = tmp_path / "index"
+    build_index_from_documents(docs, d, embedder=enc)
+    build_index_from_documents(docs[:2], d, embedder=enc)
+    serving = resolve_index_dir(d)
+    versions = tmp_path / ".index.versions"
+    orphan = versions / "v99991231T000000000000-orphan"  # sorts after every real version
+    shutil.copytree(serving, orphan)
+    (versions / ".tmp-v99991231T000000000001-dead").mkdir()
+    build_index_from_documents(docs[1:], d, embedder=enc)
+    now = resolve_index_dir(d)
+    assert sorted(p.name for p in versions.iterdir()) == sorted([now.name, serving.name])
+    assert SearchIndex.open(d, enc).stats()["documents"] == 2
 
 
 def test_passages_are_embedded_with_their_title_and_a_new_title_re_embeds(tmp_path):

@@ -159,6 +159,37 @@ def test_cache_hits_skip_the_model(
     assert fresh.encoded - before == 1
 
 
+@pytest.mark.slow
+def test_an_interrupted_embedding_keeps_what_it_committed(
+    fresh: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache commits every CACHE_COMMIT_EVERY texts: a build stopped mid-way (here on
+    the third commit's batch) keeps two commits, and the rerun embeds only the rest."""
+    import indexer.embedder as emb_mod
+
+    monkeypatch.setattr(emb_mod, "CACHE_COMMIT_EVERY", 3)
+    calls = _count_forward(monkeypatch, fresh.model)
+    original = fresh._encode
+    chunks: list[int] = []
+
+    def stopping(texts, progress=False):
+        chunks.append(len(texts))
+        if len(chunks) == 3:
+            raise KeyboardInterrupt  # what a killed build loses: the batch in progress
+        return original(texts, progress)
+
+    monkeypatch.setattr(fresh, "_encode", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.embed_passages(TEXTS)
+    assert sum(calls) == 6
+    monkeypatch.setattr(fresh, "_encode", original)
+    calls.clear()
+    rerun = Embedder(fresh.model, fresh.model_id, fresh.checksum, batch_size=4, cache_dir=tmp_path, prompts=fresh.prompts)
+    vecs = rerun.embed_passages(TEXTS)
+    assert sum(calls) == len(TEXTS) - 6 and rerun.encoded == len(TEXTS) - 6
+    np.testing.assert_allclose(vecs, fresh.embed_passages_uncached(TEXTS), atol=1e-5)
+
+
 def test_cache_store_round_trip(tmp_path: Path) -> None:
     writer = EmbeddingCache(tmp_path / "c.sqlite3")
     reader = EmbeddingCache(tmp_path / "c.sqlite3")
