@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     max_connections: int = 128
     #: Seconds an idle keep-alive connection is kept open.
     keep_alive_s: int = 5
+    #: Seconds a client has to send a whole request head (slow clients are disconnected).
+    header_timeout_s: int = 10
     #: Most values one filter parameter may repeat (country=..., objective=...).
     max_filter_values: int = 100
     #: Host headers the server answers (DNS rebinding); "*" answers any. `serve --host`
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     server_http: Literal["h11", "httptools"] = "h11"
 
     @field_validator("batch_size", "passage_tokens", "max_body_bytes", "max_header_bytes", "max_connections",
-                     "keep_alive_s", "max_filter_values", "search_threads")
+                     "keep_alive_s", "header_timeout_s", "max_filter_values", "search_threads")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v <= 0:

@@ -7,6 +7,7 @@ limits that uvicorn itself enforces (request head size, connections, keep-alive)
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -109,11 +110,77 @@ def allowed_hosts(settings: Settings, listen_host: str | None = None) -> list[st
     return hosts
 
 
+def _bounded_head_protocol(seconds: float, max_bytes: int):
+    """uvicorn's h11 protocol with a deadline and a size bound for each request head: a
+    client that has not sent a whole request line and headers `seconds` after connecting
+    (or after its last response) is disconnected, so slow clients (slowloris) do not hold
+    connections; a head over `max_bytes` is a 400 (h11's own bound only counts a head that
+    arrives in pieces). uvicorn itself only times out idle keep-alive connections, and any
+    byte resets that."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadTimeoutH11(H11Protocol):
+        _head_timer: asyncio.TimerHandle | None = None
+        _waiting_after: object = None
+
+        _head_bytes = 0
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_bytes = 0
+            self._waiting_after = self.cycle  # the request whose successor's head is awaited
+            self._head_timer = self.loop.call_later(seconds, self._head_timed_out)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_timed_out(self) -> None:
+            self._head_timer = None
+            if self.cycle is self._waiting_after and not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self.cycle is self._waiting_after:  # still reading this request's head
+                end = data.find(b"\r\n\r\n")
+                self._head_bytes += len(data) if end < 0 else end
+                if self._head_bytes > max_bytes:
+                    self._disarm()
+                    self.send_400_response(f"request head over {max_bytes} bytes")
+                    return
+            super().data_received(data)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self._head_timer is not None and self.cycle is not self._waiting_after:
+                self._disarm()  # a whole request head arrived
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return HeadTimeoutH11
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """The limits uvicorn enforces itself. The h11 protocol by default: only h11 bounds the
-    request head (httptools reads a header of any size before the app sees it)."""
+    request head's size (httptools reads a header of any size before the app sees it), and
+    only the h11 protocol here times out a head that arrives too slowly."""
+    http: Any = settings.server_http
+    if http == "h11":
+        http = _bounded_head_protocol(float(settings.header_timeout_s), settings.max_header_bytes)
     return {
-        "http": settings.server_http,
+        "http": http,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "limit_concurrency": settings.max_connections,
         "timeout_keep_alive": settings.keep_alive_s,

@@ -22,7 +22,8 @@ def small_server(seeds_dir: Path, tmp_path_factory) -> Iterator[Server]:
     server = start_server(
         index, tmp_path_factory.mktemp("limits") / "server.log", fake=True,
         env_extra={"PRACTICE_SEARCH_MAX_CONNECTIONS": "4", "PRACTICE_SEARCH_MAX_BODY_BYTES": "20000",
-                   "PRACTICE_SEARCH_MAX_HEADER_BYTES": "16384", "PRACTICE_SEARCH_MAX_FILTER_VALUES": "10"},
+                   "PRACTICE_SEARCH_MAX_HEADER_BYTES": "16384", "PRACTICE_SEARCH_MAX_FILTER_VALUES": "10",
+                   "PRACTICE_SEARCH_HEADER_TIMEOUT_S": "1"},
     )
     yield server
     stop_server(server.process)
@@ -87,6 +88,35 @@ def test_connections_over_the_limit_get_a_503_and_the_server_recovers(small_serv
     while _health(small_server) != 200 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _health(small_server) == 200
+
+
+def test_a_slow_client_is_disconnected_and_others_are_answered(small_server: Server):
+    """Slowloris: connections that trickle a request head are closed after the head
+    timeout (1 s here), while a normal client is answered at once; a keep-alive client
+    that sends whole requests is not cut."""
+    u = urlparse(small_server.url)
+    slow = []
+    for _ in range(2):  # under this server's limit of 4 connections
+        s = socket.create_connection((u.hostname, u.port), timeout=5)
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the end of the head
+        slow.append(s)
+    try:
+        for s in slow:
+            s.sendall(b"X-a: b\r\n")  # a byte now and then does not reset the deadline
+        t0 = time.monotonic()
+        assert httpx.get(f"{small_server.url}/health", timeout=5).status_code == 200
+        assert time.monotonic() - t0 < 1
+        for s in slow:
+            s.settimeout(5)
+            assert s.recv(1024) == b""  # closed by the server
+        assert time.monotonic() - t0 < 4
+    finally:
+        for s in slow:
+            s.close()
+    with httpx.Client(base_url=small_server.url, timeout=5) as c:  # keep-alive, whole requests
+        for _ in range(3):
+            assert c.get("/health").status_code == 200
+            time.sleep(0.6)
 
 
 def test_security_headers_on_every_response(small_server: Server):
