@@ -81,6 +81,8 @@ class PassageHit:
     rank: int = 0  # 1-based rank in the ranking it came from
     #: objectives inferred for this passage with high confidence: [{"number", "confidence"}]
     objectives: list[dict[str, Any]] = field(default_factory=list)
+    #: in the match set (relevant by the calibrated rule); False: only the nearest there is
+    relevant: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,6 +104,8 @@ class DocumentHit:
     #: the objectives above that only inference gives (no field or mention):
     #: [{"number", "confidence", "source": "inferred" | "suggested"}]
     inferred: list[dict[str, Any]] = field(default_factory=list)
+    #: one of its passages is in the match set; False: shown as the nearest there is
+    relevant: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -25,6 +25,7 @@ const I18N = {
     found: (n, p, ms) => `${n} ${n === 1 ? "práctica encontrada" : "prácticas encontradas"} (${p} pasajes) en ${ms} ms`,
     browsed: (n) => `${n} ${n === 1 ? "práctica" : "prácticas"}, las más recientes primero`,
     none: "Ninguna práctica coincide. Pruebe con otras palabras o quite filtros.",
+    nearestOnly: "Ninguna práctica relevante para esta búsqueda; estas son las más cercanas.", nearest: "cercana, no relevante",
     loading: "Buscando…", similar: "Prácticas similares", similarTo: (t) => `Prácticas similares a: ${t}`,
     open: "Ver la práctica completa", countries: "Países", objectives: "Objetivos", years: "Años",
     published: "Publicado", alsoNamed: "También mencionados",
@@ -59,6 +60,7 @@ const I18N = {
     found: (n, p, ms) => `${n} ${n === 1 ? "practice" : "practices"} found (${p} passages) in ${ms} ms`,
     browsed: (n) => `${n} ${n === 1 ? "practice" : "practices"}, newest first`,
     none: "No practice matches. Try other words or remove filters.",
+    nearestOnly: "No relevant practice for this search; these are the nearest ones.", nearest: "nearest, not relevant",
     loading: "Searching…", similar: "Similar practices", similarTo: (t) => `Practices similar to: ${t}`,
     open: "Open the full practice", countries: "Countries", objectives: "Objectives", years: "Years",
     published: "Published", alsoNamed: "Also mentioned",
@@ -247,7 +249,8 @@ function card(hit) {
       el("span", { class: "section", text: sectionLabel(p.section_kind, p.section) }),
       el("p", {}, highlighted(p.highlighted)), about));
   }
-  return el("li", { class: "card", "data-doc-id": hit.doc_id },
+  if (hit.relevant === false) meta.append(badge(t("nearest"), "nearest"));
+  return el("li", { class: hit.relevant === false ? "card nearest" : "card", "data-doc-id": hit.doc_id },
     el("h3", {}, link(docHref(hit.doc_id), hit.title || hit.doc_id)),
     meta, objs, passages,
     el("div", { class: "actions" }, link(docHref(hit.doc_id), t("open")), link(similarHref(hit.doc_id), t("similar"), "similar")));
@@ -296,8 +299,9 @@ async function runSearch(p, append = false) {
   if (!append) list.replaceChildren();
   for (const hit of res.hits) list.append(card(hit));
   const ms = Math.round(res.timing_ms.request ?? res.timing_ms.total ?? 0);
-  const n = res.matched_documents || res.hits.length;
-  $("status").textContent = !n ? t("none")
+  const n = res.matched_documents;
+  $("status").textContent = !n
+    ? (res.hits.length ? t("nearestOnly") : t("none")) + describeFilters(res.filters || {})
     : (browsing ? t("browsed", n) : t("found", n, res.matched_passages, ms)) + describeFilters(res.filters || {});
   state.offset = (append ? state.offset : 0) + res.hits.length;
   $("more").hidden = similar || state.offset >= res.matched_documents || res.hits.length < state.k;

@@ -120,6 +120,24 @@ def test_facets_count_the_whole_match_set(synth_index, synth_docs):
     assert 0 < q.matched_documents < len(synth_docs)
 
 
+def test_a_dense_floor_empties_the_match_set_but_still_shows_the_nearest(synth_index):
+    """Below the floor nothing matches densely: a query with no lexical match then counts
+    zero on every page, and its hits are the nearest ones, marked not relevant."""
+    from indexer.search import HybridParams
+
+    _, d = synth_index
+    ix = SearchIndex.open(d, FakeEncoder(), hybrid=HybridParams(dense_floor=1.01))
+    for offset in (0, 3):
+        r = ix.search("zzqx wvvq", k=3, offset=offset)
+        assert (r.matched_documents, r.matched_passages) == (0, 0)
+        assert len(r.hits) == 3 and not any(h.relevant or any(p.relevant for p in h.passages) for h in r.hits)
+    assert ix.facets("zzqx wvvq").matched_documents == 0
+    lexical = ix.search("remittances", k=3)  # BM25 matches still count
+    assert lexical.matched_documents > 0 and all(h.relevant for h in lexical.hits)
+    no_floor = SearchIndex.open(d, FakeEncoder(), hybrid=HybridParams(dense_floor=float("-inf")))
+    assert no_floor.search("zzqx wvvq", k=3).matched_documents > 0
+
+
 def test_every_facet_count_is_what_its_filter_gives(synth_index):
     """Under a chosen filter, each value's count equals the matched documents of the search
     with that value chosen (in place of the chosen one in its own list)."""
