@@ -40,8 +40,9 @@ def register(subparsers) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--queries", metavar="FILE", help="query set: JSON Lines file, or a BEIR directory (needs --index)")
     what.add_argument("--beir", metavar="DIR", help="BEIR data set (corpus.jsonl, queries.jsonl, qrels/test.tsv): indexes its corpus in a temp dir")
-    what.add_argument("--benchmark", choices=["xquad", "iom-titles", "gcm-objectives"],
-                      help="a built-in benchmark: xquad (cross-lingual retrieval), iom-titles "
+    what.add_argument("--benchmark", choices=["xquad", "squad-es-en", "iom-titles", "gcm-objectives"],
+                      help="a built-in benchmark: xquad (cross-lingual retrieval), squad-es-en (the same at "
+                      "ten times the size: SQuAD en + SQuAD-es), iom-titles "
                       "(countries read from IOM catalogue titles against their countries covered), "
                       "gcm-objectives (objectives inferred from labelled text)")
     what.add_argument("--all", action="store_true", help="seeds dev set and XQuAD; writes JSON, Markdown and PNG")
@@ -56,7 +57,8 @@ def register(subparsers) -> None:
                    help="iom-titles: catalogue records (default ../shared/benchmarks/iom-catalogue/records.jsonl)")
     p.add_argument("--labelled", metavar="FILE",
                    help="gcm-objectives: JSON Lines of text + objective (default ../shared/benchmarks/gcm-actions/actions.jsonl)")
-    p.add_argument("--limit", type=int, metavar="N", help="XQuAD: first N paragraphs only (quick runs)")
+    p.add_argument("--squad-dir", metavar="DIR", help="squad-es-en files (default ../shared/benchmarks/squad-es-en)")
+    p.add_argument("--limit", type=int, metavar="N", help="XQuAD, squad-es-en: first N paragraphs only (quick runs)")
     p.add_argument("--seeds-dir", metavar="DIR", help="--all: the seed corpus (default ../shared/seeds)")
     p.add_argument("--seeds-queries", metavar="FILE", help="--all: the seeds query set (default eval/queries/seeds_dev.jsonl)")
     p.add_argument("--work-dir", metavar="DIR", help="where benchmark indexes are built and kept (default: the cache dir)")
@@ -171,7 +173,17 @@ def evaluate_beir(
     return report
 
 
-def _xquad(args: argparse.Namespace, embedder=None, systems: list[str] | None = None) -> dict[str, Any]:
+def _squad(args: argparse.Namespace) -> dict[str, Any]:
+    """squad-es-en through the XQuAD runner (same systems, pairs and report)."""
+    from eval.parallel import load_squad_es_en, squad_checks
+
+    sdir = Path(args.squad_dir) if args.squad_dir else _shared_dir() / "benchmarks" / "squad-es-en"
+    report = _xquad(args, data=load_squad_es_en(sdir, args.limit))
+    report["checks"] = squad_checks(report)
+    return report
+
+
+def _xquad(args: argparse.Namespace, embedder=None, systems: list[str] | None = None, data=None) -> dict[str, Any]:
     from eval.xquad import XQUAD_SYSTEMS, run_xquad
     from indexer.build import get_embedder
 
@@ -184,7 +196,8 @@ def _xquad(args: argparse.Namespace, embedder=None, systems: list[str] | None = 
 
         encoders["use"] = USEEncoder()
     xdir = Path(args.xquad_dir) if args.xquad_dir else _shared_dir() / "benchmarks" / "xquad"
-    return run_xquad(xdir, _work_dir(args), encoders, systems=names, limit=args.limit, hybrid=_hybrid(args), log=_log)
+    return run_xquad(xdir, _work_dir(args), encoders, systems=names, limit=args.limit, hybrid=_hybrid(args), log=_log,
+                     data=data)
 
 
 def _run_all(args: argparse.Namespace) -> dict[str, Any]:
@@ -243,8 +256,8 @@ def run(args: argparse.Namespace) -> int:
         print(run_metadata_benchmark(args.benchmark, data, json_out, md_out))
         _log(f"eval: wrote {json_out}")
         return 0
-    elif args.benchmark == "xquad":
-        report = _xquad(args)
+    elif args.benchmark in ("xquad", "squad-es-en"):
+        report = _xquad(args) if args.benchmark == "xquad" else _squad(args)
         sections = [xquad_markdown(report)]
         chart = (report, None)
     elif args.beir:
@@ -274,8 +287,8 @@ def _print_summary(report: dict[str, Any]) -> None:
     """A short table on stdout."""
     parts = [report] if "systems" in report else [v for v in report.values() if isinstance(v, dict)]
     for part in parts:
-        if part.get("benchmark") == "xquad":
-            print("XQuAD ndcg@10: " + " | ".join(part["pairs"]))
+        if part.get("benchmark") in ("xquad", "squad-es-en"):
+            print(f"{part['benchmark']} ndcg@10: " + " | ".join(part["pairs"]))
             for name, r in part["systems"].items():
                 print(f"  {name:10s} " + "  ".join(f"{r[p]['ndcg@10']:.3f}" for p in part["pairs"]))
         else:

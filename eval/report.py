@@ -76,8 +76,10 @@ def xquad_markdown(report: dict[str, Any]) -> list[str]:
     pairs = report["pairs"]
     n_par = report["n_paragraphs"]
     n_q = report["n_questions"]
+    titles = {"xquad": "XQuAD (cross-lingual retrieval)",
+              "squad-es-en": "SQuAD en + SQuAD-es (cross-lingual retrieval, ten times XQuAD's size)"}
     lines = [
-        "## XQuAD (cross-lingual retrieval)",
+        f"## {titles.get(report.get('benchmark', 'xquad'), report.get('benchmark'))}",
         "",
         f"Paragraphs indexed per language: {', '.join(f'{k} {v}' for k, v in n_par.items())}; "
         f"questions per language: {', '.join(f'{k} {v}' for k, v in n_q.items())}. "

@@ -43,9 +43,11 @@ class XQuadLanguage:
     paragraphs: tuple[str, ...]
     canonical: tuple[int, ...]
     questions: tuple[tuple[str, str, int], ...]
+    #: the benchmark's name: document ids, index folders and the report say it
+    name: str = "xquad"
 
     def doc_id(self, position: int) -> str:
-        return f"xquad-{self.lang}-{self.canonical[position]:03d}"
+        return f"{self.name}-{self.lang}-{self.canonical[position]:03d}"
 
 
 def pair_name(query_lang: str, passage_lang: str) -> str:
@@ -89,7 +91,7 @@ def xquad_documents(data: XQuadLanguage) -> list[Document]:
         passage = Passage(id=f"{doc_id}#0", doc_id=doc_id, ordinal=0, text=text, lang=data.lang)
         docs.append(
             Document(
-                id=doc_id, title="", source=f"xquad.{data.lang}.json", format="jsonl",
+                id=doc_id, title="", source=f"{data.name}.{data.lang}", format="jsonl",
                 passages=(passage,), languages=(data.lang,),
             )
         )
@@ -116,10 +118,13 @@ def run_xquad(
     limit: int | None = None,
     hybrid=None,
     log=print,
+    data: dict[str, XQuadLanguage] | None = None,
 ) -> dict[str, Any]:
     """Build one index per (encoder, passage language) under `work_dir` and score every
     system on every pair. `encoders` maps "default" / "use" to embedder objects (only the
-    ones the systems need). Returns {"benchmark": "xquad", "systems": {name: {pair: metrics}}}."""
+    ones the systems need); `data`: parallel collections already loaded (another benchmark
+    of the same shape, e.g. `eval.parallel.load_squad_es_en`), else XQuAD from `xquad_dir`.
+    Returns {"benchmark": name, "systems": {name: {pair: metrics}}}."""
     from eval.encoders import QueryMemo
     from indexer.build import build_index_from_documents
     from indexer.search import SearchIndex
@@ -131,14 +136,16 @@ def run_xquad(
     bad = [lg for lg in langs if lg not in LANGS]
     if bad:
         raise ValueError(f"XQuAD languages here are {', '.join(LANGS)}, not {', '.join(bad)}")
-    data = {lg: load_xquad(xquad_dir, lg, limit) for lg in langs}
+    if data is None:
+        data = {lg: load_xquad(xquad_dir, lg, limit) for lg in langs}
+    bench = next(iter(data.values())).name
     n_q = {lg: len(d.questions) for lg, d in data.items()}
     if len(set(n_q.values())) > 1:
-        raise ValueError(f"the XQuAD languages hold different numbers of questions: {n_q}")
+        raise ValueError(f"the {bench} languages hold different numbers of questions: {n_q}")
 
     work_dir = Path(work_dir)
     report: dict[str, Any] = {
-        "benchmark": "xquad",
+        "benchmark": bench,
         "k": METRICS_K,
         "n_paragraphs": {lg: len(set(d.canonical)) for lg, d in data.items()},
         "n_questions": {lg: len(d.questions) for lg, d in data.items()},
@@ -155,21 +162,21 @@ def run_xquad(
         enc = QueryMemo(encoders[key])
         report["models"][key] = {"id": enc.model_id, "checksum": enc.checksum, "dim": enc.dim}
         t0 = time.perf_counter()
-        memo_file = work_dir / f"xquad-queries-{key}.npz"
+        memo_file = work_dir / f"{bench}-queries-{key}.npz"
         cached = enc.load(memo_file)
         enc.prime([t for d in data.values() for _, t, _ in d.questions])
         enc.save(memo_file)
         log(
-            f"xquad: {sum(n_q.values())} questions embedded with {key} in {time.perf_counter() - t0:.1f} s "
+            f"{bench}: {sum(n_q.values())} questions embedded with {key} in {time.perf_counter() - t0:.1f} s "
             f"({cached} cached from an earlier run)"
         )
         indexes = {}
         for lg in sorted({p[1] for p in pairs}):
             tag = "limit" + str(limit) if limit else "full"
-            index_dir = work_dir / f"xquad-{lg}-{key}-{tag}"
+            index_dir = work_dir / f"{bench}-{lg}-{key}-{tag}"
             b = build_index_from_documents(xquad_documents(data[lg]), index_dir, embedder=enc, backend="flat")
             report["build_seconds"][f"{key}/{lg}"] = b.seconds
-            log(f"xquad: {b.summary()}")
+            log(f"{bench}: {b.summary()}")
             indexes[lg] = SearchIndex.open(index_dir, embedder=enc, hybrid=hybrid)
         for name in systems:
             if XQUAD_SYSTEMS[name][0] != key:
@@ -183,12 +190,12 @@ def run_xquad(
                 keep = ["n_queries", f"ndcg@{METRICS_K}", "recall@1", f"recall@{METRICS_K}", f"mrr@{METRICS_K}", "latency_ms_p50", "latency_ms_p95"]
                 per_pair[pair_name(ql, pl)] = {m: r[m] for m in keep}
                 log(
-                    f"xquad: {name:9s} {pair_name(ql, pl)}: ndcg@10 {r['ndcg@10']:.3f} recall@1 {r['recall@1']:.3f} "
+                    f"{bench}: {name:9s} {pair_name(ql, pl)}: ndcg@10 {r['ndcg@10']:.3f} recall@1 {r['recall@1']:.3f} "
                     f"({time.perf_counter() - t0:.1f} s)"
                 )
             report["systems"][name] = per_pair
     report["systems"] = {s: report["systems"][s] for s in systems}
-    report["checks"] = xquad_checks(report)
+    report["checks"] = xquad_checks(report) if bench == "xquad" else []
     return report
 
 
