@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -181,21 +182,32 @@ def _term_weights():
     return vocab, weights
 
 
+def _term_counts(text: str, lang: str) -> Counter:
+    """Vocabulary row -> occurrences of the text's terms that the descriptions hold."""
+    vocab, _ = _term_weights()
+    return Counter(vocab[t] for t in _tokens(text, _lang(lang)) if t in vocab)
+
+
+def _score(counts: Counter):
+    """BM25 scores (23,) of a bag of description terms, each counted log-damped."""
+    import numpy as np
+
+    _, weights = _term_weights()
+    if not counts:
+        return np.zeros(len(OBJECTIVES), dtype=np.float32)
+    rows = np.fromiter(counts.keys(), dtype=np.int64)
+    damp = np.log1p(np.fromiter(counts.values(), dtype=np.float32))
+    return damp @ weights[rows]
+
+
 def lexical_scores(pieces: list[tuple[str, str]]):
     """BM25 scores (n, 23) of each (text, lang) piece against the objectives' descriptions,
     each term counted log-damped (a word said ten times is not ten times the evidence)."""
-    from collections import Counter
-
     import numpy as np
 
-    vocab, weights = _term_weights()
     out = np.zeros((len(pieces), len(OBJECTIVES)), dtype=np.float32)
     for i, (text, lang) in enumerate(pieces):
-        counts = Counter(vocab[t] for t in _tokens(text, _lang(lang)) if t in vocab)
-        if counts:
-            rows = np.fromiter(counts.keys(), dtype=np.int64)
-            damp = np.log1p(np.fromiter(counts.values(), dtype=np.float32))
-            out[i] = damp @ weights[rows]
+        out[i] = _score(_term_counts(text, lang))
     return out
 
 
@@ -209,18 +221,16 @@ def infer_objectives(texts: list[tuple[str, str]]) -> tuple[InferredObjective, .
     """
     import numpy as np
 
-    vocab, _ = _term_weights()
-    joined = [(t, lang) for t, lang in texts if t]
-    if not joined:
-        return ()
-    # one bag of words for the whole document, in each piece's language
+    # one bag of words for the whole document, stemmed in each piece's language
     by_lang: dict[str, list[str]] = {}
-    for text, lang in joined:
-        by_lang.setdefault(_lang(lang), []).append(text)
-    scores = lexical_scores([(" ".join(ts), lang) for lang, ts in by_lang.items()]).sum(axis=0)
-    n_terms = len({t for text, lang in joined for t in _tokens(text, _lang(lang)) if t in vocab})
+    for text, lang in texts:
+        if text:
+            by_lang.setdefault(_lang(lang), []).append(text)
+    bags = [_term_counts(" ".join(ts), lang) for lang, ts in by_lang.items()]
+    n_terms = len({row for bag in bags for row in bag})
     if not n_terms:
         return ()
+    scores = sum(_score(bag) for bag in bags)
     top = float(scores.max())
     if top <= INFER_MIN_ABSOLUTE * max(1.0, np.log1p(n_terms)):
         return ()

@@ -84,7 +84,8 @@ class BrowseMixin:
         st = self._state
         store = st.store
         f = filters or Filters()
-        docs, match = self._match_docs(st, query, filters)
+        memo: dict[str, Any] = {}  # the query's scores, computed once for every list
+        docs, match = self._match_docs(st, query, filters, memo)
         cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
         def without(**drop) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +94,7 @@ class BrowseMixin:
                 return docs, match
             key = tuple(sorted(drop))
             if key not in cache:
-                cache[key] = self._match_docs(st, query, replace(f, **drop))
+                cache[key] = self._match_docs(st, query, replace(f, **drop), memo)
             return cache[key]
 
         def by_count(names: list[str], counts: np.ndarray) -> dict[str, int]:

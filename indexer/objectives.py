@@ -31,6 +31,7 @@ from dataclasses import replace
 import numpy as np
 
 from corpus.objectives import OBJECTIVES, lexical_scores
+from corpus.sections import is_back_matter
 from corpus.types import Document, InferredObjective
 
 __all__ = ["ObjectiveModel", "model_for", "infer_documents", "objective_settings", "description_count", "CONFIDENT"]
@@ -131,8 +132,6 @@ class ObjectiveModel:
 
 
 def _weight(kind: str, section: str) -> float:
-    from corpus.sections import is_back_matter
-
     if is_back_matter(section):
         return BACK_MATTER_WEIGHT
     return SECTION_WEIGHT.get(kind, 1.0)

@@ -547,14 +547,26 @@ class SearchIndex(BrowseMixin):
         )
 
     # -- facets and gap map --------------------------------------------------------
-    def _match_docs(self, st: _State, query: str | None, filters: Filters | None) -> tuple[np.ndarray, np.ndarray]:
-        """(document indices, row mask) of the match set for an optional query."""
+    def _match_docs(
+        self, st: _State, query: str | None, filters: Filters | None, memo: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(document indices, row mask) of the match set for an optional query. `memo`
+        keeps the query's scores that do not depend on the filters (BM25, and every row's
+        dense score on an exact backend) across calls with other filters (facets)."""
         query = self._check_query(query, required=False)
         allowed = st.store.allowed_rows(filters)
         if query:
-            # as many dense candidates as a default search page shows (same counts as /search)
-            dense_all, dense_cand = self._dense_for_match(st, self._dense_query(query), allowed, DEFAULT_SHOWN)
-            match = self._match_rows(st, allowed, dense_all, st.lexical.scores(query), dense_cand)
+            memo = {} if memo is None else memo
+            if "bm25" not in memo:
+                memo["bm25"] = st.lexical.scores(query)
+            if "dense_all" in memo:
+                dense_all, dense_cand = memo["dense_all"], None
+            else:
+                # as many dense candidates as a default search page shows (same counts as /search)
+                dense_all, dense_cand = self._dense_for_match(st, self._dense_query(query), allowed, DEFAULT_SHOWN)
+                if dense_all is not None:
+                    memo["dense_all"] = dense_all
+            match = self._match_rows(st, allowed, dense_all, memo["bm25"], dense_cand)
         else:
             match = self._match_rows(st, allowed, None, None)
         return st.store.docs_of_rows(match), match
