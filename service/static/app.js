@@ -29,7 +29,9 @@ const I18N = {
     loading: "Buscando…", similar: "Prácticas similares", similarTo: (t) => `Prácticas similares a: ${t}`,
     open: "Ver la práctica completa", countries: "Países", objectives: "Objetivos", years: "Años",
     published: "Publicado", alsoNamed: "También mencionados",
-    languages: "Idiomas", type: "Tipo", source: "Fuente", passages: "Pasajes",
+    languages: "Idiomas", type: "Tipo", source: "Fuente", passages: "Pasajes", organizations: "Organizaciones",
+    type_evaluation: "Evaluación", type_practice: "Práctica", type_report: "Informe", type_digest: "Boletín", type_newsletter: "Boletín",
+    answerMark: "El pasaje que responde a la búsqueda",
     gapCell: (n, o, c) => `${n} prácticas, objetivo ${o}, ${c}`, gapEmpty: (o, c) => `Sin prácticas: objetivo ${o}, ${c}`,
     gapCount: (n) => `${n} prácticas en el mapa`, total: "Total", filtersUnderstood: "Filtros:",
     errorPrefix: "No se pudo completar la búsqueda: ", networkError: "No hay conexión con el servidor. Inténtelo de nuevo.",
@@ -64,7 +66,9 @@ const I18N = {
     loading: "Searching…", similar: "Similar practices", similarTo: (t) => `Practices similar to: ${t}`,
     open: "Open the full practice", countries: "Countries", objectives: "Objectives", years: "Years",
     published: "Published", alsoNamed: "Also mentioned",
-    languages: "Languages", type: "Type", source: "Source", passages: "Passages",
+    languages: "Languages", type: "Type", source: "Source", passages: "Passages", organizations: "Organisations",
+    type_evaluation: "Evaluation", type_practice: "Practice", type_report: "Report", type_digest: "Digest", type_newsletter: "Newsletter",
+    answerMark: "The passage that answers the search",
     gapCell: (n, o, c) => `${n} practices, objective ${o}, ${c}`, gapEmpty: (o, c) => `No practices: objective ${o}, ${c}`,
     gapCount: (n) => `${n} practices on the map`, total: "Total", filtersUnderstood: "Filters:",
     errorPrefix: "The search could not be completed: ", networkError: "No connection to the server. Please try again.",
@@ -209,7 +213,11 @@ async function refreshFacets(p) {
 /* ---- search results ---- */
 function badge(text, cls, title) { return el("span", { class: `badge ${cls}`, text, ...(title ? { title } : {}) }); }
 
-function docHref(id) { const p = new URLSearchParams({ view: "doc", id, ui: state.ui }); return `?${p}`; }
+function docHref(id, passage) {
+  const p = new URLSearchParams({ view: "doc", id, ui: state.ui });
+  if (passage) p.set("passage", passage);  // the answering passage, marked and scrolled to
+  return `?${p}`;
+}
 function similarHref(id) { const p = params(); p.set("similar", id); p.set("view", "search"); p.delete("id"); return `?${p}`; }
 
 function link(href, text, cls) {
@@ -251,9 +259,9 @@ function card(hit) {
   }
   if (hit.relevant === false) meta.append(badge(t("nearest"), "nearest"));
   return el("li", { class: hit.relevant === false ? "card nearest" : "card", "data-doc-id": hit.doc_id },
-    el("h3", {}, link(docHref(hit.doc_id), hit.title || hit.doc_id)),
+    el("h3", {}, link(docHref(hit.doc_id, hit.passages[0] && hit.passages[0].passage_id), hit.title || hit.doc_id)),
     meta, objs, passages,
-    el("div", { class: "actions" }, link(docHref(hit.doc_id), t("open")), link(similarHref(hit.doc_id), t("similar"), "similar")));
+    el("div", { class: "actions" }, link(docHref(hit.doc_id, hit.passages[0] && hit.passages[0].passage_id), t("open")), link(similarHref(hit.doc_id), t("similar"), "similar")));
 }
 
 function setDownloads(search) {
@@ -318,7 +326,7 @@ function withoutOverlap(prev, text) {
   return text;
 }
 
-async function showDoc(id) {
+async function showDoc(id, answer) {
   const d = await api(`/practices/${encodeId(id)}`);
   Object.assign(state.countryNames, d.country_names || {});
   const art = $("doc");
@@ -336,7 +344,9 @@ async function showDoc(id) {
   row(t("suggestedRow"), inf.filter((o) => !o.confident).map((o) => `${objectiveLabel(o.number)} (${o.score.toFixed(2)})`).join(" · "));
   row(t("years"), d.years.join(", "));
   row(t("languages"), d.languages.map((l) => t(`lang_${l}`)).join(", "));
-  row(t("type"), d.doc_type || "");
+  const typeKey = d.doc_type ? `type_${d.doc_type.toLowerCase()}` : "";
+  row(t("type"), d.doc_type ? (I18N[state.ui][typeKey] || d.doc_type) : "");
+  row(t("organizations"), (d.organizations || []).join(", "));
   const body = el("div", { class: "doc-passages" });
   let lastSection = null;
   let prev = "";
@@ -350,7 +360,16 @@ async function showDoc(id) {
   art.replaceChildren(title, dl, el("p", { class: "actions" }, link(similarHref(d.id), t("similar"), "similar")), body);
   if (d.url && /^https?:\/\//.test(d.url)) art.insertBefore(el("p", {}, el("a", { href: d.url, rel: "noopener", text: t("source") })), body);
   $("status").textContent = `${t("docTitle")}: ${d.title || d.id}`;
-  title.focus();
+  const hit = answer ? document.getElementById(`p-${answer}`) : null;
+  if (hit) {
+    // the passage that answered the search: marked in words and colour, and brought into view
+    hit.classList.add("answer");
+    hit.prepend(el("span", { class: "answer-mark", text: `${t("answerMark")}: ` }));
+    title.focus({ preventScroll: true });
+    hit.scrollIntoView({ block: "center" });
+  } else {
+    title.focus();
+  }
 }
 
 /* ---- gap map ---- */
@@ -415,7 +434,7 @@ async function render() {
     if (!state.objectives.length) state.objectives = await api("/objectives");
     if (view !== "doc") await refreshFacets(p);
     if (seq !== renderSeq) return;
-    if (view === "doc") await showDoc(p.get("id") || "");
+    if (view === "doc") await showDoc(p.get("id") || "", p.get("passage"));
     else if (view === "gap") await showGap(p);
     else await runSearch(p);
   } catch (err) {

@@ -100,10 +100,14 @@ def run_page_journey(server: Server) -> None:
         )
         assert similar_ids and first_id not in similar_ids
 
-        # The document view: every passage, with its sections.
+        # The document view: every passage, with its sections; the answering one marked and in view.
         page.locator("#results .card h3 a").first.click()
         page.locator("#doc h2").wait_for()
-        assert url_params(page.url)["view"] == ["doc"]
+        assert url_params(page.url)["view"] == ["doc"] and url_params(page.url)["passage"]
+        marked = page.locator("#doc .doc-passages p.answer")
+        expect(marked).to_have_count(1)
+        expect(marked).to_be_in_viewport()
+        expect(marked.locator(".answer-mark")).to_contain_text("responde")
         assert page.locator("#doc .doc-passages p").count() > 3
         assert page.locator("#doc .doc-passages h3").count() >= 2
         page.go_back()
