@@ -26,13 +26,9 @@ from service.state import IndexHolder
 
 log = logging.getLogger("practice_search.service")
 STATIC = Path(__file__).resolve().parent / "static"
-#: The page loads nothing from elsewhere and runs no inline script.
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+#: The page is revalidated on each visit; its CSP and the other security headers come
+#: from service.limits.SecurityHeaders, as for every response.
+PAGE_HEADERS = {"Cache-Control": "no-cache"}
 
 
 def _error(status: int, param: str | None, message: str, **extra: Any) -> JSONResponse:
