@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer import backends
 from indexer.backends import BACKENDS, NumpyBackend, make_backend
+from indexer.backends import base as backends
+from indexer.backends import hnsw as hnsw_backend
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
@@ -106,10 +107,10 @@ def test_hnsw_filter_paths_and_re_added_rows(monkeypatch):
     assert calls["walk"] == 0, "a 20% filter needs no filtered walk"
 
     # too few allowed rows among the oversampled neighbours: the filtered walk takes over
-    monkeypatch.setattr(backends, "POSTFILTER_OVERSAMPLE", 0.05)
+    monkeypatch.setattr(hnsw_backend, "POSTFILTER_OVERSAMPLE", 0.05)
     s, i = b.search(queries, 10, allowed_ids=allowed)
     assert calls["walk"] >= 1 and np.isin(i, allowed).all() and (i >= 0).all()
-    monkeypatch.setattr(backends, "POSTFILTER_OVERSAMPLE", 3.0)
+    monkeypatch.setattr(hnsw_backend, "POSTFILTER_OVERSAMPLE", 3.0)
 
     # delete rows and add them back with other vectors: the old graph nodes never return
     moved = np.arange(0, 4000, 10)
@@ -166,7 +167,7 @@ def test_min_results_skips_completing_a_filtered_search(monkeypatch):
     b.add(np.arange(5000), vecs)
     monkeypatch.setattr(backends, "EXACT_MAX_ROWS", 10)
     monkeypatch.setattr(backends, "EXACT_MAX_FRACTION", 0.0)
-    monkeypatch.setattr(backends, "POSTFILTER_MAX_K", 400)
+    monkeypatch.setattr(hnsw_backend, "POSTFILTER_MAX_K", 400)
     allowed = np.arange(0, 5000, 10)  # 10%: ~40 allowed among 400 unfiltered neighbours
     walks = []
     real_walk = type(b)._walk
