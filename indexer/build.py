@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from corpus.types import Document
-from indexer.backends import VectorBackend, make_backend
+from indexer.backends import VectorBackend, check_backend_name, make_backend
+from indexer.engine import Engine as _Engine
 from indexer.lexical import LexicalIndex
 from indexer.objectives import infer_documents, model_for, objective_settings
 from indexer.store import MetadataStore
@@ -129,9 +130,10 @@ def read_manifest(index_dir: str | Path) -> dict[str, Any]:
     return json.loads(p.read_text(encoding="utf-8"))
 
 
-def _previous(index_dir: Path, embedder) -> tuple[MetadataStore | None, np.ndarray | None, dict | None]:
-    """The previous index's store and vectors, when it exists (vectors only when the
-    model matches)."""
+def _previous(index_dir: Path, embedder) -> tuple[MetadataStore | None, Any, dict | None]:
+    """The previous index's store and a reader of its vectors by row (rows -> matrix),
+    when it exists (the reader only when the model matches): vectors.npy for the local
+    backends, the backend itself for engines that keep them (milvus)."""
     try:
         manifest = read_manifest(index_dir)
         version = resolve_index_dir(index_dir)
@@ -143,11 +145,27 @@ def _previous(index_dir: Path, embedder) -> tuple[MetadataStore | None, np.ndarr
         return store, None, manifest
     try:
         vectors = np.load(version / "vectors" / "vectors.npy", mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        try:
+            vb = VectorBackend.load(version / "vectors")
+        except Exception:  # noqa: BLE001  unreachable engine, dropped collection: embed anew
+            return store, None, manifest
+        if vb.local or vb.dim != embedder.dim or vb.count != store.n_rows:
+            return store, None, manifest
+        return store, vb.vectors, manifest
     except (OSError, ValueError):
         return store, None, manifest
     if vectors.shape != (store.n_rows, embedder.dim):
         return store, None, manifest
-    return store, vectors, manifest
+    return store, lambda rows: np.asarray(vectors[rows]), manifest
+
+
+def _previous_backend(index_dir: Path) -> dict[str, Any]:
+    """The serving version's backend.json ({} when there is none)."""
+    try:
+        return json.loads((resolve_index_dir(index_dir) / "vectors" / "backend.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _settings_dict(settings) -> dict[str, Any]:
@@ -157,7 +175,8 @@ def _settings_dict(settings) -> dict[str, Any]:
         d = settings.model_dump(mode="json")
     except AttributeError:  # pragma: no cover
         return {}
-    d.pop("home", None)
+    for secret in ("home", "milvus_token", "milvus_password", "milvus_user"):
+        d.pop(secret, None)
     return d
 
 
@@ -170,8 +189,10 @@ def build_index_from_documents(
     backend: str | None = None,
     corpus_path: str | None = None,
     progress: bool = False,
+    milvus_uri: str | None = None,
 ) -> BuildReport:
-    """Index the given documents into `index_dir` (atomic switch, incremental embedding)."""
+    """Index the given documents into `index_dir` (atomic switch, incremental embedding).
+    `milvus_uri` (backend milvus): where the collection goes (default: the settings')."""
     from filelock import FileLock, Timeout
 
     t0 = time.perf_counter()
@@ -180,8 +201,14 @@ def build_index_from_documents(
         from practice_search.config import get_settings
 
         settings = get_settings()
-    backend_name = backend or settings.index_backend
-    make_backend(backend_name, 1)  # validates the name before any work
+    before = _previous_backend(index_dir)  # a re-index keeps the index's backend and Milvus
+    backend_name = backend or before.get("backend") or settings.index_backend
+    check_backend_name(backend_name)  # before any work
+    backend_options: dict[str, Any] = {}
+    if backend_name == "milvus":
+        from indexer.backends.milvus.client import normalise_uri
+
+        backend_options["uri"] = normalise_uri(milvus_uri or settings.milvus_uri or before.get("uri", ""))
     if not documents:
         raise ValueError("no documents to index: the corpus is empty or nothing in it could be read")
     if index_dir.exists() and not index_dir.is_symlink():
@@ -202,13 +229,14 @@ def build_index_from_documents(
         ) from None
     try:
         return _build_locked(
-            documents, index_dir, embedder, settings, backend_name, corpus_path, progress, t0
+            documents, index_dir, embedder, settings, backend_name, corpus_path, progress, t0, backend_options
         )
     finally:
         lock.release()
 
 
-def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, corpus_path, progress, t0):
+def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, corpus_path, progress, t0,
+                  backend_options):
     store = MetadataStore(documents)
     prev_store, prev_vectors, _ = _previous(index_dir, embedder)
 
@@ -218,11 +246,11 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
     have = np.zeros(store.n_rows, dtype=bool)
     if prev_store is not None and prev_vectors is not None:
         old_row = {h: r for r, h in enumerate(prev_store.hashes)}
-        for r, h in enumerate(store.hashes):
-            o = old_row.get(h)
-            if o is not None:
-                vectors[r] = prev_vectors[o]
-                have[r] = True
+        pairs = [(r, old_row[h]) for r, h in enumerate(store.hashes) if h in old_row]
+        if pairs:
+            new_rows, old_rows = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True))
+            vectors[new_rows] = prev_vectors(old_rows)
+            have[new_rows] = True
     reused = int(have.sum())
     todo: dict[str, list[int]] = {}
     for r in np.flatnonzero(~have):
@@ -241,17 +269,18 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
     store = MetadataStore(documents, hashes=store.hashes)
     objectives_seconds = time.perf_counter() - t_obj
 
-    vb: VectorBackend = make_backend(backend_name, dim)
-    vb.add(np.arange(store.n_rows), vectors)
-    lexical = LexicalIndex.build([p.text for p in store.passages], [p.lang for p in store.passages])
-
     versions = _versions_dir(index_dir)
     versions.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")  # names sort in build order
     version = versions / f"v{stamp}-{uuid.uuid4().hex[:6]}"
     tmp = versions / f".tmp-{version.name}"
+    engine = _Engine(backend_name, index_dir, version, backend_options, settings)
+    vb: VectorBackend = make_backend(backend_name, dim, **engine.options)
+    vb.bind_rows(store)
     tmp.mkdir()
     try:
+        vb.add(np.arange(store.n_rows), vectors)
+        lexical = LexicalIndex.build([p.text for p in store.passages], [p.lang for p in store.passages])
         store.save(tmp / "store")
         vb.save(tmp / "vectors")
         lexical.save(tmp / "lexical")
@@ -286,15 +315,19 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
         _write_json_durably(tmp / MANIFEST, manifest)
         os.rename(tmp, version)
         previous = resolve_index_dir(index_dir) if index_dir.is_symlink() else None
+        engine.publish(vb)  # milvus: the alias names the new collection from here on
         # atomic switch: a new link beside the old one, renamed over it
         link_tmp = index_dir.parent / f".{index_dir.name}.link-{uuid.uuid4().hex[:6]}"
         os.symlink(os.path.relpath(version, index_dir.parent), link_tmp)
         os.replace(link_tmp, index_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(version, ignore_errors=True) if not _points_to(index_dir, version) else None
+        if not _points_to(index_dir, version):
+            shutil.rmtree(version, ignore_errors=True)
+            engine.discard(vb)
         raise
     _clean_versions(index_dir, keep=version, previous=previous)
+    engine.clean_up(vb, keep=version, previous=previous)
     report.seconds = round(time.perf_counter() - t0, 3)
     return report
 
@@ -332,6 +365,7 @@ def build_index(
     settings=None,
     backend: str | None = None,
     progress: bool = False,
+    milvus_uri: str | None = None,
 ) -> BuildReport:
     """Read a corpus folder (corpus.ingest.load_corpus) and index it into `index_dir`."""
     from corpus.ingest import load_corpus
@@ -356,6 +390,7 @@ def build_index(
         backend=backend,
         corpus_path=str(corpus_dir.absolute()),
         progress=progress,
+        milvus_uri=milvus_uri,
     )
     report.skipped_files = len(ingest.skipped)
     report.ingest_summary = ingest.summary()

@@ -53,7 +53,10 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("index", help="build or update a search index from a corpus folder")
     p.add_argument("corpus", metavar="CORPUS_DIR")
     p.add_argument("--index", required=True, metavar="INDEX_DIR")
-    p.add_argument("--backend", choices=["flat", "hnsw", "ivf"], default=None)
+    p.add_argument("--backend", choices=["flat", "hnsw", "ivf", "milvus"], default=None)
+    p.add_argument("--milvus-uri", default=None, metavar="URI",
+                   help="backend milvus: PATH.db (Milvus Lite) or http://host:19530; credentials come from "
+                        "PRACTICE_SEARCH_MILVUS_TOKEN (or _USER/_PASSWORD), never from here")
     p.add_argument("--model", default=None, help="model name or path (default: settings)")
     p.add_argument("--progress", action="store_true", help="show an embedding progress bar")
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
@@ -93,7 +96,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     embedder = get_embedder(args.model, settings)
     try:
         report = build_index(
-            args.corpus, args.index, embedder=embedder, settings=settings, backend=args.backend, progress=args.progress
+            args.corpus, args.index, embedder=embedder, settings=settings, backend=args.backend,
+            progress=args.progress, milvus_uri=args.milvus_uri,
         )
     except IndexBusy as exc:
         print(f"practice-search index: error: {exc}", file=sys.stderr)

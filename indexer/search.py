@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from corpus.types import Document
-from indexer.backends import VectorBackend
+from indexer.backends import Selection, VectorBackend
 from indexer.browse import BrowseMixin
 from indexer.build import MANIFEST, get_embedder, resolve_index_dir
 from indexer.filters import describe_filters
@@ -299,7 +299,10 @@ class SearchIndex(BrowseMixin):
             return self.hybrid.dense_floor
         return DENSE_FLOORS.get(st.manifest.get("model", {}).get("id", ""), float("-inf"))
 
-    def _dense_for_match(self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, rank_depth: int | None = None):
+    def _dense_for_match(
+        self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, rank_depth: int | None = None,
+        selection: Selection | None = None,
+    ):
         """(every row's score, None) on an exact backend, one scan that serves both the
         ranking and the match set; (None, the approximate top `match_depth`) otherwise,
         so an approximate backend never scans every row (see the module docstring).
@@ -311,13 +314,14 @@ class SearchIndex(BrowseMixin):
             return st.vectors.scores_all(qv), None
         n_allowed = st.store.n_rows if allowed is None else len(allowed)
         depth = min(self.hybrid.match_depth, max(n_allowed, 1))
-        return None, self._dense_candidates(st, qv, allowed, depth, min_results=rank_depth)
+        return None, self._dense_candidates(st, qv, allowed, depth, min_results=rank_depth, selection=selection)
 
     def _dense_candidates(
-        self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int, min_results: int | None = None
+        self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int, min_results: int | None = None,
+        selection: Selection | None = None,
     ):
         """(rows, scores) of the approximate dense top `depth` among allowed rows, best first."""
-        ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed, min_results=min_results)
+        ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed, min_results=min_results, selection=selection)
         keep = dr[0] >= 0
         return dr[0][keep], ds[0][keep]
 
@@ -325,7 +329,7 @@ class SearchIndex(BrowseMixin):
         self, st: _State, query: str, mode: str, allowed: np.ndarray | None, depth: int,
         qv: np.ndarray | None, bm25_all: np.ndarray | None, qlang: str,
         dense_all: np.ndarray | None = None, dense_cand: tuple[np.ndarray, np.ndarray] | None = None,
-        dense_cand_min: int = 0,
+        dense_cand_min: int = 0, selection: Selection | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) best first, at most `depth` long (fused for hybrid). The dense
         candidates come from `dense_all` (exact backends), else from the match set's
@@ -343,7 +347,7 @@ class SearchIndex(BrowseMixin):
         ):
             d_rows, d_scores = dense_cand[0][:depth], dense_cand[1][:depth]
         else:
-            d_rows, d_scores = self._dense_candidates(st, qv, allowed, depth)
+            d_rows, d_scores = self._dense_candidates(st, qv, allowed, depth, selection=selection)
         if mode == "dense":
             return d_rows, d_scores
         b_scores, b_rows = top_positive(bm25_all, depth, allowed)
@@ -389,6 +393,7 @@ class SearchIndex(BrowseMixin):
             raise SearchError("passages_per_doc", "must be at least 1")
         allowed = st.store.allowed_rows(filters)
         n_allowed = st.store.n_rows if allowed is None else len(allowed)
+        selection = Selection(filters) if allowed is not None else None
 
         t_embed = 0.0
         qv = dense_all = None
@@ -404,11 +409,13 @@ class SearchIndex(BrowseMixin):
         dense_cand = None
         cand_min = need * (passages_per_doc if group else 1)  # the ranking needs what the page shows
         if qv is not None:
-            dense_all, dense_cand = self._dense_for_match(st, qv, allowed, min(cand_min, max(n_allowed, 1)))
+            dense_all, dense_cand = self._dense_for_match(
+                st, qv, allowed, min(cand_min, max(n_allowed, 1)), selection
+            )
         while True:
             rows, scores = self._rank(
                 st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang, dense_all, dense_cand,
-                dense_cand_min=cand_min,
+                dense_cand_min=cand_min, selection=selection,
             )
             if not group:
                 enough = len(rows) >= need
@@ -527,7 +534,9 @@ class SearchIndex(BrowseMixin):
             qv = (qv / max(np.linalg.norm(qv), 1e-12)).astype(np.float32)
             depth = max(self.hybrid.depth, k * 3)
             while True:
-                s, r = st.vectors.search(qv.reshape(1, -1), min(depth, len(allowed)), allowed)
+                s, r = st.vectors.search(
+                    qv.reshape(1, -1), min(depth, len(allowed)), allowed, selection=Selection(filters, exclude_doc=di)
+                )
                 keep = r[0] >= 0
                 rows, scores = r[0][keep], s[0][keep]
                 if len(np.unique(st.store.row_doc[rows])) >= k or depth >= len(allowed):
@@ -563,7 +572,9 @@ class SearchIndex(BrowseMixin):
                 dense_all, dense_cand = memo["dense_all"], None
             else:
                 # as many dense candidates as a default search page shows (same counts as /search)
-                dense_all, dense_cand = self._dense_for_match(st, self._dense_query(query), allowed, DEFAULT_SHOWN)
+                dense_all, dense_cand = self._dense_for_match(
+                    st, self._dense_query(query), allowed, DEFAULT_SHOWN, Selection(filters) if allowed is not None else None
+                )
                 if dense_all is not None:
                     memo["dense_all"] = dense_all
             match = self._match_rows(st, allowed, dense_all, memo["bm25"], dense_cand)

@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, KeyError) as exc:  # user errors: say what to fix
         print(f"practice-search {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:
+        from indexer.backends.milvus.client import MilvusUnavailable
+
+        if not isinstance(exc, MilvusUnavailable):
+            raise
+        print(f"practice-search {args.command}: error: {exc}", file=sys.stderr)
+        return 4
 
 
 if __name__ == "__main__":

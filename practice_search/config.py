@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The name that selects the offline default model, built from PyPI packages.
@@ -26,7 +26,18 @@ class Settings(BaseSettings):
     passage_tokens: int = 200
     passage_overlap: int = 32
     #: Vector index backend: exact (flat), or approximate for large corpora.
-    index_backend: Literal["flat", "hnsw", "ivf"] = "flat"
+    index_backend: Literal["flat", "hnsw", "ivf", "milvus"] = "flat"
+    # --- Milvus (index_backend "milvus"; indexer.backends.milvus) ---
+    #: A Milvus Lite file (path ending in .db), or http(s)://host:19530 for a Milvus
+    #: server or cluster. When serving, this (if set) replaces the URI the index recorded.
+    milvus_uri: str = ""
+    #: Credentials: a token ("user:password" or an API key), or a user and password.
+    #: Read from the environment (PRACTICE_SEARCH_MILVUS_TOKEN ...), never from the
+    #: command line, and never written to manifests or logs.
+    milvus_token: SecretStr | None = None
+    milvus_user: str = ""
+    milvus_password: SecretStr | None = None
+    milvus_db: str = ""
     #: Longest query accepted, in characters.
     max_query_chars: int = 1000
     #: Largest k a search may ask for.

@@ -36,3 +36,13 @@ def real_embedder():
     from indexer.embedder import load_embedder
 
     return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """A Milvus Lite gRPC server for the session (the client path of a real cluster)."""
+    from tests.milvus_server import MilvusServer
+
+    server = MilvusServer(tmp_path_factory.mktemp("milvus") / "data")
+    yield server
+    server.stop()

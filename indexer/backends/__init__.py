@@ -12,25 +12,37 @@ returns k results whenever at least k allowed rows exist (see `base`).
 
 from __future__ import annotations
 
-from indexer.backends.base import EXACT_MAX_FRACTION, EXACT_MAX_ROWS, NumpyBackend, VectorBackend
+from indexer.backends.base import (
+    EXACT_MAX_FRACTION,
+    EXACT_MAX_ROWS,
+    NumpyBackend,
+    Selection,
+    VectorBackend,
+)
 from indexer.backends.faiss_flat import FlatBackend
 from indexer.backends.hnsw import HNSWBackend
 from indexer.backends.ivf import IVFBackend
+from indexer.backends.milvus import MilvusBackend
 
 BACKENDS: dict[str, type[VectorBackend]] = {
     "numpy": NumpyBackend,
     "flat": FlatBackend,
     "hnsw": HNSWBackend,
     "ivf": IVFBackend,
+    "milvus": MilvusBackend,
 }
 
 
-def make_backend(name: str, dim: int) -> VectorBackend:
-    """A new empty backend by name (numpy, flat, hnsw, ivf)."""
-    try:
-        return BACKENDS[name](dim)
-    except KeyError:
-        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}") from None
+def check_backend_name(name: str) -> None:
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def make_backend(name: str, dim: int, **options) -> VectorBackend:
+    """A new empty backend by name (numpy, flat, hnsw, ivf, milvus); `options` go to its
+    constructor (milvus: uri, collection)."""
+    check_backend_name(name)
+    return BACKENDS[name](dim, **options)
 
 
 __all__ = [
@@ -40,7 +52,10 @@ __all__ = [
     "FlatBackend",
     "HNSWBackend",
     "IVFBackend",
+    "MilvusBackend",
     "NumpyBackend",
+    "Selection",
     "VectorBackend",
+    "check_backend_name",
     "make_backend",
 ]

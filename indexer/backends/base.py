@@ -11,8 +11,9 @@ least k allowed rows exist (the txtai 301/915 failure mode is excluded).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -59,6 +60,16 @@ def _topk(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return out_s, out_i
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The filters behind an `allowed_ids` array, for backends that filter inside an
+    engine of their own (Milvus evaluates them as an expression; the others ignore this
+    and use the ids). `exclude_doc`: a document index whose rows are left out."""
+
+    filters: Any = None
+    exclude_doc: int | None = None
+
+
 class VectorBackend:
     """Base class: vectors under row ids, with exact scoring of any row set (filtered
     search, reuse at re-index, document similarity).
@@ -68,6 +79,9 @@ class VectorBackend:
     its storage); HNSW reads them from its graph's storage through a row -> node map."""
 
     name: ClassVar[str] = "base"
+    #: Whether the backend is the vectors' only home in this process (False for engines
+    #: that keep them elsewhere: no vectors.npy, no present.npy in its folder).
+    local: ClassVar[bool] = True
 
     def __init__(self, dim: int):
         self.dim = int(dim)
@@ -79,16 +93,21 @@ class VectorBackend:
     def count(self) -> int:
         return int(self._present.sum())
 
-    def add(self, ids, vectors) -> None:
-        """Add vectors under the given row ids (ids must be new)."""
+    def _checked(self, ids, vectors) -> tuple[np.ndarray, np.ndarray]:
+        """ids and vectors as arrays, refused when their lengths differ or ids repeat."""
         ids = _as_ids(ids)
         vecs = _as_matrix(vectors, self.dim)
         if len(ids) != len(vecs):
             raise ValueError(f"{len(ids)} ids for {len(vecs)} vectors")
-        if len(ids) == 0:
-            return
         if len(np.unique(ids)) != len(ids):
             raise ValueError("duplicate row ids in one add")
+        return ids, vecs
+
+    def add(self, ids, vectors) -> None:
+        """Add vectors under the given row ids (ids must be new)."""
+        ids, vecs = self._checked(ids, vectors)
+        if len(ids) == 0:
+            return
         if int(ids.max()) < len(self._present) and self._present[ids].any():
             raise ValueError("row ids already present; delete them first")
         top = int(ids.max()) + 1
@@ -120,8 +139,13 @@ class VectorBackend:
         s[~self._present] = -np.inf
         return s
 
+    def bind_rows(self, store) -> None:
+        """Hook before `add` in a build: the metadata store whose rows the ids name
+        (engines that filter inside themselves copy its filter fields; others ignore it)."""
+
     def search(
-        self, query_vectors, k: int, allowed_ids=None, *, min_results: int | None = None
+        self, query_vectors, k: int, allowed_ids=None, *, min_results: int | None = None,
+        selection: Selection | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids), each of shape (nq, k), padded with -inf / -1.
 
@@ -129,7 +153,8 @@ class VectorBackend:
         at least k of them are present. `min_results` < k relaxes that for callers that
         want up to k but can use fewer: an approximate search that finds at least
         `min_results` allowed rows is returned as it is, without the costlier filtered
-        walk or exact scoring that completing it to k would take."""
+        walk or exact scoring that completing it to k would take. `selection`: the
+        filters `allowed_ids` came from (see `Selection`)."""
         q = _as_matrix(query_vectors, self.dim)
         k = int(k)
         if k <= 0:
@@ -202,7 +227,8 @@ class VectorBackend:
         if klass is None:
             raise ValueError(f"unknown vector backend {meta['backend']!r} in {d}")
         obj = klass(meta["dim"], **klass._init_kwargs(meta))
-        obj._present = np.load(d / "present.npy", allow_pickle=False)
+        if klass.local:
+            obj._present = np.load(d / "present.npy", allow_pickle=False)
         obj._load(d, meta)
         return obj
 

@@ -96,3 +96,18 @@ def synth_index(tmp_path_factory, synth_docs) -> tuple[SearchIndex, Path]:
     enc = FakeEncoder()
     build_index_from_documents(synth_docs, d, embedder=enc)
     return SearchIndex.open(d, enc), d
+
+
+def backend_options(request, backend: str) -> dict:
+    """build_index_from_documents keywords for `backend`: milvus builds go to the
+    session's Milvus Lite server."""
+    return {"milvus_uri": request.getfixturevalue("milvus_server").uri} if backend == "milvus" else {}
+
+
+@pytest.fixture(scope="module")
+def flat_index(synth_docs, tmp_path_factory) -> SearchIndex:
+    """The exact reference the approximate backends are compared with."""
+    d = tmp_path_factory.mktemp("flat") / "index"
+    enc = FakeEncoder()
+    build_index_from_documents(synth_docs, d, embedder=enc)
+    return SearchIndex.open(d, enc)

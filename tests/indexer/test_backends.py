@@ -22,11 +22,22 @@ def data():
 
 
 @pytest.mark.parametrize("name", sorted(BACKENDS))
-def test_backend_contract(name, data, tmp_path, monkeypatch):
+def test_backend_contract(name, data, tmp_path, monkeypatch, request):
+    """Milvus runs it against a Milvus Lite gRPC server, the client path of a cluster."""
+    opts = {"uri": request.getfixturevalue("milvus_server").uri} if name == "milvus" else {}
+    _contract(make_backend(name, 32, **opts), data, tmp_path, monkeypatch)
+
+
+def test_backend_contract_milvus_lite_file(data, tmp_path, monkeypatch):
+    """The same contract on a Milvus Lite file opened in this process."""
+    _contract(make_backend("milvus", 32, uri=str(tmp_path / "lite.db")), data, tmp_path, monkeypatch)
+
+
+def _contract(b, data, tmp_path, monkeypatch):
+    name = b.name
     vecs, queries = data
     ref = NumpyBackend(32)
     ref.add(np.arange(len(vecs)), vecs)
-    b = make_backend(name, 32)
     b.add(np.arange(len(vecs)), vecs)
     assert b.count == len(vecs)
 
@@ -37,7 +48,7 @@ def test_backend_contract(name, data, tmp_path, monkeypatch):
     assert (i[:, 0] == ri[:, 0]).all()
     np.testing.assert_allclose(s[:, 0], rs[:, 0], rtol=1e-5)
 
-    # filtered, both the exact path (small set) and the FAISS selector path (large set)
+    # filtered, both the exact path (small set) and the engine's filtered search (large set)
     for allowed in (np.arange(0, 3000, 97), np.arange(0, 3000, 2)):
         monkeypatch.setattr(backends, "EXACT_MAX_ROWS", 10)
         monkeypatch.setattr(backends, "EXACT_MAX_FRACTION", 0.0)

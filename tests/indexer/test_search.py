@@ -8,6 +8,20 @@ from indexer.filters import parse_filters
 from indexer.search import SearchIndex
 from indexer.types import DEFAULT_OBJECTIVE_SOURCES, SearchError, UnknownDocument
 from tests.fakes import FakeEncoder
+from tests.indexer.conftest import backend_options
+
+
+@pytest.fixture(scope="module", params=["flat", "milvus"])
+def synth_index(request, tmp_path_factory, synth_docs):
+    """The facade's tests run on FAISS flat and on Milvus (a Milvus Lite server), so the
+    two never drift."""
+    from indexer.build import build_index_from_documents
+
+    d = tmp_path_factory.mktemp("ix") / "index"
+    enc = FakeEncoder()
+    build_index_from_documents(synth_docs, d, embedder=enc, backend=request.param,
+                               **backend_options(request, request.param))
+    return SearchIndex.open(d, enc), d
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
@@ -205,9 +219,9 @@ def test_stats_and_manifest(synth_index, synth_docs):
     assert {"faiss", "bm25s", "numpy", "python"} <= set(m["versions"])
 
 
-@pytest.mark.parametrize("backend", ["hnsw", "ivf"])
+@pytest.mark.parametrize("backend", ["hnsw", "ivf", "milvus"])
 def test_approximate_backend_never_scans_every_row(
-    tmp_path, synth_docs, synth_index, backend, monkeypatch
+    tmp_path, synth_docs, flat_index, backend, monkeypatch, request
 ):
     """With hnsw/ivf the facade takes the dense match set from the approximate candidates
     (flagged counts_exact=False) instead of scoring every row; on this small index the
@@ -215,9 +229,10 @@ def test_approximate_backend_never_scans_every_row(
     from indexer.build import build_index_from_documents
 
     enc = FakeEncoder()
-    build_index_from_documents(synth_docs, tmp_path / "ix", embedder=enc, backend=backend)
+    build_index_from_documents(synth_docs, tmp_path / "ix", embedder=enc, backend=backend,
+                               **backend_options(request, backend))
     ix = SearchIndex.open(tmp_path / "ix", enc)
-    exact, _ = synth_index
+    exact = flat_index
     assert ix.stats()["backend"] == backend
 
     def no_full_scan(*_a, **_k):
@@ -243,14 +258,15 @@ def test_approximate_backend_never_scans_every_row(
     )
 
 
-@pytest.mark.parametrize("backend", ["hnsw", "ivf"])
-def test_approximate_backend_one_vector_search_per_query(tmp_path, synth_docs, backend, monkeypatch):
+@pytest.mark.parametrize("backend", ["hnsw", "ivf", "milvus"])
+def test_approximate_backend_one_vector_search_per_query(tmp_path, synth_docs, backend, monkeypatch, request):
     """The match set's approximate candidates also rank: one vector search per query,
     filtered or not, unless the ranking needs more candidates than they hold."""
     from indexer.build import build_index_from_documents
 
     enc = FakeEncoder()
-    build_index_from_documents(synth_docs, tmp_path / "ix", embedder=enc, backend=backend)
+    build_index_from_documents(synth_docs, tmp_path / "ix", embedder=enc, backend=backend,
+                               **backend_options(request, backend))
     ix = SearchIndex.open(tmp_path / "ix", enc)
     calls = []
     real = type(ix._state.vectors).search

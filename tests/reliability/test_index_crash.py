@@ -138,3 +138,53 @@ def test_concurrent_index_commands_are_refused_or_serialised(seeds_dir: Path, tm
         counts = index_counts(index)
         assert_consistent(counts)
         assert counts["doc_ids"] in (_seed_ids(a), _seed_ids(b)), counts["doc_ids"]
+
+
+def test_milvus_build_killed_while_writing_leaves_the_previous_alias_serving(
+    seeds_dir: Path, tmp_path: Path, milvus_server
+):
+    """SIGKILL while the new collection is half written: the alias still names the
+    collection that served, the index folder still points at its version, the server
+    keeps answering from it; the next build drops the killed build's collection."""
+    from indexer.backends.milvus import connect, index_alias
+    from indexer.backends.milvus.versions import alias_target
+
+    old = make_corpus(tmp_path / "old", seeds_dir, 2, hostile=False)
+    new = make_corpus(tmp_path / "new", seeds_dir, 5, hostile=True)
+    old_ids = _seed_ids(old)
+    index = build_fake_index(old, tmp_path / "index", backend="milvus", milvus_uri=milvus_server.uri)
+    client, alias = connect(milvus_server.uri), index_alias(index)
+    serving = alias_target(client, alias)
+    link_before = os.readlink(index)
+    server = start_server(index, tmp_path / "server.log", fake=True)
+    try:
+        marker = tmp_path / "marker"
+        cmd = [*index_command(new, index), "--backend", "milvus", "--milvus-uri", milvus_server.uri]
+        env = index_env("tests.reliability.slow_milvus:FakeEncoder", PRACTICE_SEARCH_SLOW_MARKER=str(marker),
+                        PRACTICE_SEARCH_SLOW_SECONDS="60")
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _wait_for(marker, proc)
+        half_written = marker.read_text()
+        assert client.has_collection(half_written) and half_written != serving
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        assert alias_target(client, alias) == serving
+        assert os.readlink(index) == link_before
+        with server.client() as c:
+            assert c.get("/health").json()["documents"] == len(old_ids)
+            hits = c.get("/search", params={"q": "migrants", "k": 10}).json()["hits"]
+            assert hits and {h["doc_id"] for h in hits} <= set(old_ids)
+        done = subprocess.run(  # a re-index keeps the index's backend and Milvus URI
+            index_command(new, index), cwd=REPO, env=index_env(FAKE), capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert not client.has_collection(half_written), "the killed build's collection is dropped"
+        assert alias_target(client, alias) not in (serving, None)
+        assert index_counts(index)["vectors"] == index_counts(index)["manifest_passages"]
+        with server.client() as c:
+            deadline = time.monotonic() + 20
+            while c.get("/health").json()["documents"] != len(_seed_ids(new)):
+                assert time.monotonic() < deadline, "the completed build was not picked up"
+                time.sleep(0.2)
+    finally:
+        stop_server(server.process)

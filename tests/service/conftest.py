@@ -112,11 +112,12 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def build_fake_index(corpus: Path, index_dir: Path) -> Path:
+def build_fake_index(corpus: Path, index_dir: Path, **backend) -> Path:
+    """`backend`: build_index's backend keywords (backend="milvus", milvus_uri=...)."""
     from indexer.build import build_index
     from tests.fakes import FakeEncoder
 
-    build_index(corpus, index_dir, embedder=FakeEncoder())
+    build_index(corpus, index_dir, embedder=FakeEncoder(), **backend)
     return index_dir
 
 
@@ -128,6 +129,16 @@ def fake_index(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 @pytest.fixture(scope="session")
 def fake_server(fake_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = start_server(fake_index, tmp_path_factory.mktemp("fake-log") / "server.log", fake=True)
+    yield server
+    stop_server(server.process)
+
+
+@pytest.fixture(scope="session")
+def milvus_fake_server(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory, milvus_server) -> Iterator[Server]:
+    """The seeds served from Milvus (a Milvus Lite server) instead of FAISS."""
+    index = build_fake_index(seeds_dir, tmp_path_factory.mktemp("fake-milvus") / "index",
+                             backend="milvus", milvus_uri=milvus_server.uri)
+    server = start_server(index, tmp_path_factory.mktemp("fake-milvus-log") / "server.log", fake=True)
     yield server
     stop_server(server.process)
 

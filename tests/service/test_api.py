@@ -8,6 +8,14 @@ import pytest
 
 from tests.service.conftest import SEED_DOC, check_error
 
+
+@pytest.fixture(params=["flat", "milvus"])
+def api(request) -> httpx.Client:
+    """Every API test runs against a server on FAISS flat and one on Milvus."""
+    server = request.getfixturevalue("fake_server" if request.param == "flat" else "milvus_fake_server")
+    with server.client() as c:
+        yield c
+
 # ---- search ----------------------------------------------------------------------------
 
 

@@ -1,0 +1,127 @@
+"""What a Milvus collection holds beside each vector, and filters as Milvus expressions.
+
+Every filter field of `indexer.store.MetadataStore` goes into the collection, the
+document's fields repeated on each of its passages (Milvus filters rows), so that a
+filter is a boolean expression evaluated inside the ANN search. `expression` mirrors
+`MetadataStore.row_mask` field for field; the tests hold the two to the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from corpus.types import COUNTRY_SOURCES, OBJECTIVE_SOURCES
+
+#: scalar fields beside the primary key ``row`` and the vector ``vec``
+COUNTRY_FIELDS = {s: f"c_{s}" for s in COUNTRY_SOURCES}
+OBJECTIVE_FIELDS = {s: f"o_{s}" for s in OBJECTIVE_SOURCES}
+MAX_COUNTRIES = 300  # every ISO 3166 code fits
+MAX_OBJECTIVES = 32
+MAX_LABEL = 256  # language, section kind, document type
+
+
+def add_fields(schema, dim: int) -> None:
+    """The collection's fields, on a pymilvus schema."""
+    from pymilvus import DataType
+
+    schema.add_field("row", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field("doc", DataType.INT64)
+    schema.add_field("lang", DataType.VARCHAR, max_length=MAX_LABEL)
+    schema.add_field("section", DataType.VARCHAR, max_length=MAX_LABEL)
+    schema.add_field("doc_type", DataType.VARCHAR, max_length=MAX_LABEL)
+    schema.add_field("year_min", DataType.INT64)
+    schema.add_field("year_max", DataType.INT64)
+    for f in COUNTRY_FIELDS.values():
+        schema.add_field(f, DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=MAX_COUNTRIES, max_length=8)
+    for f in OBJECTIVE_FIELDS.values():
+        schema.add_field(f, DataType.ARRAY, element_type=DataType.INT64, max_capacity=MAX_OBJECTIVES)
+
+
+def empty_record(row: int) -> dict:
+    """The fields of a row that no store describes (vectors added without metadata)."""
+    rec: dict = {"row": int(row), "doc": -1, "lang": "", "section": "", "doc_type": "", "year_min": -1, "year_max": -1}
+    rec.update({f: [] for f in COUNTRY_FIELDS.values()})
+    rec.update({f: [] for f in OBJECTIVE_FIELDS.values()})
+    return rec
+
+
+def records(store, rows: Sequence[int], vectors: np.ndarray) -> list[dict]:
+    """One Milvus row per passage row: its vector and the filter fields of
+    `store.row_mask` (the document's fields copied onto the passage)."""
+    out = []
+    for r, v in zip(rows, vectors, strict=True):
+        r = int(r)
+        if store is None or r >= store.n_rows:
+            rec = empty_record(r)
+        else:
+            d = int(store.row_doc[r])
+            doc = store.documents[d]
+            p = store.passages[r]
+            rec = {
+                "row": r,
+                "doc": d,
+                "lang": p.lang[:MAX_LABEL],
+                "section": p.section_kind[:MAX_LABEL],
+                "doc_type": store.doc_types[int(store.doc_type[d])][:MAX_LABEL],
+                "year_min": int(store.doc_year_min[d]),
+                "year_max": int(store.doc_year_max[d]),
+            }
+            for s, f in COUNTRY_FIELDS.items():
+                rec[f] = list(doc.countries.codes((s,)))[:MAX_COUNTRIES]
+            for s, f in OBJECTIVE_FIELDS.items():
+                rec[f] = [n for n in doc.objectives.numbers((s,)) if 1 <= n <= 23]
+        rec["vec"] = np.asarray(v, dtype=np.float32)
+        out.append(rec)
+    return out
+
+
+def quote(text: str) -> str:
+    """A Milvus string literal (backslashes and double quotes escaped)."""
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _strings(values) -> str:
+    return "[" + ", ".join(quote(v) for v in values) + "]"
+
+
+def _ints(values) -> str:
+    return "[" + ", ".join(str(int(v)) for v in values) + "]"
+
+
+def expression(filters=None, exclude_doc: int | None = None) -> str:
+    """The Milvus boolean expression for `filters` (indexer.types.Filters), the same rows
+    as `MetadataStore.row_mask`; "" for no filter."""
+    parts: list[str] = []
+    f = filters
+    if f is not None and f.countries:
+        fields = [COUNTRY_FIELDS[s] for s in f.country_sources if s in COUNTRY_FIELDS]
+        parts.append(_any_of(fields, _strings(f.countries)))
+    if f is not None and f.objectives:
+        fields = [OBJECTIVE_FIELDS[s] for s in f.objective_sources if s in OBJECTIVE_FIELDS]
+        parts.append(_any_of(fields, _ints(f.objectives)))
+    if f is not None and f.year_from is not None:
+        parts.append(f"year_max >= {int(f.year_from)}")
+    if f is not None and f.year_to is not None:
+        parts.append(f"(year_min >= 0 and year_min <= {int(f.year_to)})")
+    if f is not None and f.doc_types:
+        parts.append(f"doc_type in {_strings(t.lower() for t in f.doc_types)}")
+    if f is not None and f.langs:
+        parts.append(f"lang in {_strings(f.langs)}")
+    if f is not None and f.sections:
+        parts.append(f"section in {_strings(f.sections)}")
+    if exclude_doc is not None:
+        parts.append(f"doc != {int(exclude_doc)}")
+    return " and ".join(parts)
+
+
+def _any_of(fields: list[str], values: str) -> str:
+    if not fields:
+        return "row < 0"  # no source chosen: nothing passes (as the store's empty union)
+    return "(" + " or ".join(f"array_contains_any({f}, {values})" for f in fields) + ")"
+
+
+def rows_expression(rows: np.ndarray) -> str:
+    return f"row in {_ints(rows)}"
