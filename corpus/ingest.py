@@ -203,7 +203,14 @@ def _walk(root: Path) -> Iterator[Path | Skipped]:
 
 
 
-def _iter(path: str | Path, settings: Any) -> Iterator[Document | Skipped | _Note | Path]:
+def read_files(files: list[Path], root: Path | None, settings: Any) -> Iterator[list[Document | Skipped | _Note]]:
+    """What each file gives (documents, skips, notes), file by file: the work a `reader`
+    passed to `load_corpus` spreads over workers (indexer.distributed)."""
+    for f in files:
+        yield list(_file_documents(f, root, settings))
+
+
+def _iter(path: str | Path, settings: Any, reader=None) -> Iterator[Document | Skipped | _Note | Path]:
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"corpus path not found: {p}")
@@ -212,12 +219,20 @@ def _iter(path: str | Path, settings: Any) -> Iterator[Document | Skipped | _Not
         yield p
         yield from _file_documents(p, None, settings)
         return
-    for f in _walk(p):
-        if isinstance(f, Skipped):
+    if reader is None:
+        for f in _walk(p):
+            if isinstance(f, Skipped):
+                yield f
+                continue
             yield f
-            continue
+            yield from _file_documents(f, p, settings)
+        return
+    walked = list(_walk(p))
+    per_file = iter(reader([f for f in walked if not isinstance(f, Skipped)], p, settings))
+    for f in walked:
         yield f
-        yield from _file_documents(f, p, settings)
+        if not isinstance(f, Skipped):
+            yield from next(per_file)
 
 
 def iter_documents(path: str | Path, settings: Any = None) -> Iterator[Document | Skipped]:
@@ -227,15 +242,17 @@ def iter_documents(path: str | Path, settings: Any = None) -> Iterator[Document 
             yield item
 
 
-def load_corpus(path: str | Path, settings: Any = None) -> IngestReport:
+def load_corpus(path: str | Path, settings: Any = None, reader=None) -> IngestReport:
     """Read every supported file under `path` (or the one file): documents sorted by id,
-    skipped files and lines with reasons, notes on files read with caveats.
+    skipped files and lines with reasons, notes on files read with caveats. `reader`:
+    a stand-in for `read_files` (same arguments, same results in file order) that reads
+    the files elsewhere, e.g. on a Ray cluster.
 
     Raises FileNotFoundError if `path` does not exist; bad files never raise.
     """
     report = IngestReport()
     by_id: dict[str, Document] = {}
-    for item in _iter(path, settings):
+    for item in _iter(path, settings, reader):
         if isinstance(item, Path):
             if SUFFIXES.get(item.suffix.lower()):
                 report.files_read += 1

@@ -190,9 +190,12 @@ def build_index_from_documents(
     corpus_path: str | None = None,
     progress: bool = False,
     milvus_uri: str | None = None,
+    embed_fn=None,
 ) -> BuildReport:
     """Index the given documents into `index_dir` (atomic switch, incremental embedding).
-    `milvus_uri` (backend milvus): where the collection goes (default: the settings')."""
+    `milvus_uri` (backend milvus): where the collection goes (default: the settings').
+    `embed_fn(texts, progress)`: embeds the passages no previous version holds, in place
+    of `embedder.embed_passages` (indexer.distributed: on Ray)."""
     from filelock import FileLock, Timeout
 
     t0 = time.perf_counter()
@@ -229,14 +232,15 @@ def build_index_from_documents(
         ) from None
     try:
         return _build_locked(
-            documents, index_dir, embedder, settings, backend_name, corpus_path, progress, t0, backend_options
+            documents, index_dir, embedder, settings, backend_name, corpus_path, progress, t0, backend_options,
+            embed_fn or embedder.embed_passages,
         )
     finally:
         lock.release()
 
 
 def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, corpus_path, progress, t0,
-                  backend_options):
+                  backend_options, embed_fn):
     store = MetadataStore(documents)
     prev_store, prev_vectors, _ = _previous(index_dir, embedder)
 
@@ -257,7 +261,7 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
         todo.setdefault(store.hashes[r], []).append(int(r))
     if todo:
         texts = [store.embed_text(rows[0]) for rows in todo.values()]
-        embedded_vecs = np.asarray(embedder.embed_passages(texts, progress=progress), dtype=np.float32)
+        embedded_vecs = np.asarray(embed_fn(texts, progress=progress), dtype=np.float32)
         if embedded_vecs.shape != (len(texts), dim):
             raise ValueError(f"the embedder returned shape {embedded_vecs.shape}, expected {(len(texts), dim)}")
         for vec, rows in zip(embedded_vecs, todo.values(), strict=True):
@@ -366,8 +370,10 @@ def build_index(
     backend: str | None = None,
     progress: bool = False,
     milvus_uri: str | None = None,
+    ray=None,
 ) -> BuildReport:
-    """Read a corpus folder (corpus.ingest.load_corpus) and index it into `index_dir`."""
+    """Read a corpus folder (corpus.ingest.load_corpus) and index it into `index_dir`.
+    `ray` (indexer.distributed.RayOptions): read, chunk and embed on Ray."""
     from corpus.ingest import load_corpus
 
     if settings is None:
@@ -377,21 +383,36 @@ def build_index(
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.exists():
         raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
-    ingest = load_corpus(corpus_dir, settings=settings)
-    if not ingest.documents:
-        raise ValueError(f"nothing to index in {corpus_dir}: {ingest.summary()}")
-    if embedder is None:
-        embedder = get_embedder(None, settings)
-    report = build_index_from_documents(
-        ingest.documents,
-        index_dir,
-        embedder=embedder,
-        settings=settings,
-        backend=backend,
-        corpus_path=str(corpus_dir.absolute()),
-        progress=progress,
-        milvus_uri=milvus_uri,
-    )
+    if ray is not None:
+        from indexer.distributed import embed_on_ray, ray_reader, ray_session
+
+        with ray_session(ray):
+            ingest = load_corpus(corpus_dir, settings=settings, reader=ray_reader(ray))
+            if not ingest.documents:
+                raise ValueError(f"nothing to index in {corpus_dir}: {ingest.summary()}")
+            embedder = embedder or get_embedder(None, settings)
+            report = build_index_from_documents(
+                ingest.documents, index_dir, embedder=embedder, settings=settings, backend=backend,
+                corpus_path=str(corpus_dir.absolute()), progress=progress, milvus_uri=milvus_uri,
+                embed_fn=lambda texts, progress=False: embed_on_ray(texts, embedder, settings, ray, progress),
+            )
+        report.extra["ray"] = dict(ray.stats)
+    else:
+        ingest = load_corpus(corpus_dir, settings=settings)
+        if not ingest.documents:
+            raise ValueError(f"nothing to index in {corpus_dir}: {ingest.summary()}")
+        if embedder is None:
+            embedder = get_embedder(None, settings)
+        report = build_index_from_documents(
+            ingest.documents,
+            index_dir,
+            embedder=embedder,
+            settings=settings,
+            backend=backend,
+            corpus_path=str(corpus_dir.absolute()),
+            progress=progress,
+            milvus_uri=milvus_uri,
+        )
     report.skipped_files = len(ingest.skipped)
     report.ingest_summary = ingest.summary()
     return report

@@ -58,6 +58,12 @@ def register(subparsers) -> None:
                    help="backend milvus: PATH.db (Milvus Lite) or http://host:19530; credentials come from "
                         "PRACTICE_SEARCH_MILVUS_TOKEN (or _USER/_PASSWORD), never from here")
     p.add_argument("--model", default=None, help="model name or path (default: settings)")
+    p.add_argument("--ray", action="store_true",
+                   help="read, chunk and embed on Ray (a local Ray, or the cluster of --ray-address)")
+    p.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="a Ray cluster to run on (ray://host:10001, host:6379 or auto); implies --ray")
+    p.add_argument("--ray-actors", type=int, default=None, metavar="N",
+                   help="embedding actors, one model each (default: one per CPU of the cluster)")
     p.add_argument("--progress", action="store_true", help="show an embedding progress bar")
     p.add_argument("--json", action="store_true", help="print the build report as JSON")
     p.set_defaults(func=cmd_index)
@@ -94,10 +100,17 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.model:
         settings = settings.model_copy(update={"model": args.model})
     embedder = get_embedder(args.model, settings)
+    ray = None
+    if args.ray or args.ray_address:
+        from indexer.distributed import RayOptions
+
+        if args.ray_actors is not None and args.ray_actors < 1:
+            raise ValueError("--ray-actors must be at least 1")
+        ray = RayOptions(address=args.ray_address, actors=args.ray_actors)
     try:
         report = build_index(
             args.corpus, args.index, embedder=embedder, settings=settings, backend=args.backend,
-            progress=args.progress, milvus_uri=args.milvus_uri,
+            progress=args.progress, milvus_uri=args.milvus_uri, ray=ray,
         )
     except IndexBusy as exc:
         print(f"practice-search index: error: {exc}", file=sys.stderr)
