@@ -37,6 +37,8 @@ def register(subparsers) -> None:
     p.add_argument("--skip-api", action="store_true", help="skip the served-API load runs")
     p.add_argument("--skip-indexing", action="store_true", help="skip the indexing throughput run")
     p.add_argument("--skip-profile", action="store_true", help="skip the per-stage query profile")
+    p.add_argument("--skip-milvus", action="store_true", help="skip the Milvus and Ray section")
+    p.add_argument("--milvus-sizes", default=None, help="comma-separated passage counts (default 100000,1000000)")
     p.add_argument("--skip-facade", action="store_true", help="skip the whole search path at 100k-1M synthetic passages")
     p.add_argument("--facade-sizes", default=None, help="comma-separated passage counts (default 100000,1000000)")
     p.add_argument("--scale-sizes", default=None, help="comma-separated passage counts (default 10000,100000,1000000)")
@@ -155,6 +157,15 @@ def run(args: argparse.Namespace) -> int:
                 ), log
             )
 
+    if not args.skip_milvus:
+        from bench.milvus import run_milvus
+
+        sizes = [int(s) for s in args.milvus_sizes.split(",")] if args.milvus_sizes else list(
+            QUICK_SIZES if quick else FULL_FACADE_SIZES)
+        log(f"Milvus beside FAISS: {', '.join(f'{n:,}' for n in sizes)} passages")
+        qs = distinct_variants(QUERIES[:10] if quick else QUERIES, per_query=1 if quick else 2)
+        bench["milvus"] = _guard(lambda: run_milvus(sizes, args.corpus, qs, n_queries=30 if quick else 100, log=log), log)
+
     if not args.skip_peer:
         if fake or quick:
             bench["peer"] = {"skipped": "quick mode or test encoder: the peer needs the real model"}
@@ -193,7 +204,8 @@ def _guard(section, log) -> dict[str, Any]:
 
 def _argv_echo(args: argparse.Namespace) -> list[str]:
     out = ["--index", str(args.index), "--json-out", str(args.json_out)]
-    for flag in ("quick", "skip_scale", "skip_peer", "skip_api", "skip_indexing", "skip_profile", "skip_facade"):
+    for flag in ("quick", "skip_scale", "skip_peer", "skip_api", "skip_indexing", "skip_profile", "skip_facade",
+                 "skip_milvus"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     return out

@@ -47,6 +47,9 @@ def check_targets(bench: dict[str, Any]) -> dict[str, Any]:
             worst_p50 <= TARGETS["scale_1m_ann_p50_ms"])
         put("scale_1m_ann_recall@10 (worst of unfiltered, 1%, 10%)", worst_rec, TARGETS["scale_1m_ann_recall@10"],
             worst_rec >= TARGETS["scale_1m_ann_recall@10"])
+    from bench.milvus import milvus_targets
+
+    milvus_targets(bench, put)
     fac = (((bench.get("facade") or {}).get("1000000") or {}).get("backends") or {}).get("hnsw") or {}
     if fac.get("worst_p50_ms") is not None:
         v = fac["worst_p50_ms"]
@@ -199,6 +202,9 @@ def to_markdown(bench: dict[str, Any]) -> str:
                 lines.append(f"| {extra} | {_f(b.get('build_s'), 0)} | {_f(b.get('bytes_per_passage'), 0)} | {pname}={row['value']} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += facade_markdown(bench.get("facade"))
+    from bench.milvus import milvus_markdown
+
+    lines += milvus_markdown(bench.get("milvus") or {})
     peer = bench.get("peer")
     if peer:
         lines += ["## Peer: txtai (same passages, same local model, same queries)", ""]

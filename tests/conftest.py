@@ -41,7 +41,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def milvus_server(tmp_path_factory):
     """A Milvus Lite gRPC server for the session (the client path of a real cluster)."""
-    from tests.milvus_server import MilvusServer
+    from indexer.backends.milvus.server import MilvusServer
 
     server = MilvusServer(tmp_path_factory.mktemp("milvus") / "data")
     yield server

@@ -46,6 +46,15 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
         assert b["hybrid"]["filtered_1pct"]["matched_documents_median"] < b["hybrid"]["unfiltered"]["matched_documents_median"]
         assert all(b["facets"][f]["p50_ms"] > 0 for f in ("unfiltered", "filtered_1pct", "filtered_10pct"))
     assert bench["machine"]["cpu"].get("cpu_family")
+    # Milvus beside FAISS: a Milvus Lite server at the quick size, the API side by side, Ray indexing
+    mv = bench["milvus"]
+    for f in ("unfiltered", "filtered_1pct", "filtered_10pct"):
+        r = mv["scale"]["2000"][f]
+        assert r["returned_k"] and 0 <= r["recall@10"] <= 1 and r["p50_ms"] > 0, r
+    assert mv["api"]["flat"]["p50_ms"] > 0 and mv["api"]["milvus"]["p50_ms"] > 0
+    assert mv["ray_indexing"]["ray"]["ray"]["embedded_on_ray"] == mv["ray_indexing"]["ray"]["passages"]
+    assert mv["ray_indexing"]["plain"]["passages"] == mv["ray_indexing"]["ray"]["passages"]
     md = out_md.read_text()
+    assert "Milvus beside FAISS" in md
     assert "API latency" in md and "Search core at scale" in md and "whole search path" in md
     assert "p50" in done.stdout

@@ -1,5 +1,6 @@
-"""A real Milvus Lite gRPC server (`milvus-lite server`) on a free local port: the same
-client path as a Milvus standalone or cluster (http://host:19530)."""
+"""A Milvus Lite gRPC server (`milvus-lite server`) on a free local port, started and
+stopped from Python: the tests and `make bench` talk to it over the same client path as
+to a Milvus standalone or cluster (http://host:19530)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,14 @@ def _free_port() -> int:
 
 
 class MilvusServer:
+    """`MilvusServer(data_dir)` starts the server and waits until it listens; `.uri`,
+    `.pid`, `.stop()`."""
+
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         self.port = _free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
+        data_dir.mkdir(parents=True, exist_ok=True)
         exe = shutil.which("milvus-lite", path=str(Path(sys.executable).parent)) or "milvus-lite"
         self.log = open(data_dir.parent / f"milvus-{self.port}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
@@ -38,6 +43,10 @@ class MilvusServer:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("milvus-lite server did not start listening in 60 s")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
 
     def stop(self) -> None:
         self.proc.terminate()
