@@ -3,6 +3,7 @@
     practice-search eval --index INDEX_DIR --queries FILE.jsonl [--systems bm25,dense,hybrid] [--k 10] --json-out R.json
     practice-search eval --beir DIR --json-out R.json
     practice-search eval --benchmark xquad --xquad-dir DIR --json-out R.json
+    practice-search eval --benchmark mlqa-es-en [--limit N] [--mlqa-dir DIR] --json-out R.json [--md-out R.md]
     practice-search eval --benchmark iom-titles [--records FILE] --json-out R.json
     practice-search eval --benchmark gcm-objectives [--labelled FILE] --json-out R.json
     practice-search eval --all --json-out reports/eval.json     (what `make eval` runs)
@@ -40,9 +41,10 @@ def register(subparsers) -> None:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--queries", metavar="FILE", help="query set: JSON Lines file, or a BEIR directory (needs --index)")
     what.add_argument("--beir", metavar="DIR", help="BEIR data set (corpus.jsonl, queries.jsonl, qrels/test.tsv): indexes its corpus in a temp dir")
-    what.add_argument("--benchmark", choices=["xquad", "squad-es-en", "iom-titles", "gcm-objectives"],
+    what.add_argument("--benchmark", choices=["xquad", "squad-es-en", "mlqa-es-en", "iom-titles", "gcm-objectives"],
                       help="a built-in benchmark: xquad (cross-lingual retrieval), squad-es-en (the same at "
-                      "ten times the size: SQuAD en + SQuAD-es), iom-titles "
+                      "ten times the size: SQuAD en + SQuAD-es), mlqa-es-en (MLQA en + es paragraphs in one "
+                      "mixed-language index, both languages' answers relevant), iom-titles "
                       "(countries read from IOM catalogue titles against their countries covered), "
                       "gcm-objectives (objectives inferred from labelled text)")
     what.add_argument("--all", action="store_true", help="seeds dev set and XQuAD; writes JSON, Markdown and PNG")
@@ -58,7 +60,10 @@ def register(subparsers) -> None:
     p.add_argument("--labelled", metavar="FILE",
                    help="gcm-objectives: JSON Lines of text + objective (default ../shared/benchmarks/gcm-actions/actions.jsonl)")
     p.add_argument("--squad-dir", metavar="DIR", help="squad-es-en files (default ../shared/benchmarks/squad-es-en)")
-    p.add_argument("--limit", type=int, metavar="N", help="XQuAD, squad-es-en: first N paragraphs only (quick runs)")
+    p.add_argument("--mlqa-dir", metavar="DIR", help="mlqa-es-en files (default ../shared/benchmarks/mlqa-es-en)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="XQuAD, squad-es-en: first N paragraphs only; mlqa-es-en: first N questions, their paragraphs "
+                   "and the first 5N paragraphs of each language (quick runs)")
     p.add_argument("--seeds-dir", metavar="DIR", help="--all: the seed corpus (default ../shared/seeds)")
     p.add_argument("--seeds-queries", metavar="FILE", help="--all: the seeds query set (default eval/queries/seeds_dev.jsonl)")
     p.add_argument("--work-dir", metavar="DIR", help="where benchmark indexes are built and kept (default: the cache dir)")
@@ -183,6 +188,16 @@ def _squad(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def _mlqa(args: argparse.Namespace) -> dict[str, Any]:
+    """mlqa-es-en: one mixed English + Spanish index (eval.mixed)."""
+    from eval.mixed import run_mixed
+    from indexer.build import get_embedder
+
+    mdir = Path(args.mlqa_dir) if args.mlqa_dir else _shared_dir() / "benchmarks" / "mlqa-es-en"
+    return run_mixed(mdir, _work_dir(args), get_embedder(None), systems=_systems(args.systems), limit=args.limit,
+                     hybrid=_hybrid(args), log=_log)
+
+
 def _xquad(args: argparse.Namespace, embedder=None, systems: list[str] | None = None, data=None) -> dict[str, Any]:
     from eval.xquad import XQUAD_SYSTEMS, run_xquad
     from indexer.build import get_embedder
@@ -231,6 +246,7 @@ def _run_all(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from eval.report import (
+        mixed_markdown,
         queryset_markdown,
         write_chart,
         write_json,
@@ -256,6 +272,12 @@ def run(args: argparse.Namespace) -> int:
         print(run_metadata_benchmark(args.benchmark, data, json_out, md_out))
         _log(f"eval: wrote {json_out}")
         return 0
+    elif args.benchmark == "mlqa-es-en":
+        if png_out:
+            raise ValueError("--png-out: mlqa-es-en has no chart (its tables are in --md-out)")
+        report = _mlqa(args)
+        sections = [mixed_markdown(report)]
+        chart = (None, None)
     elif args.benchmark in ("xquad", "squad-es-en"):
         report = _xquad(args) if args.benchmark == "xquad" else _squad(args)
         sections = [xquad_markdown(report)]
@@ -287,7 +309,14 @@ def _print_summary(report: dict[str, Any]) -> None:
     """A short table on stdout."""
     parts = [report] if "systems" in report else [v for v in report.values() if isinstance(v, dict)]
     for part in parts:
-        if part.get("benchmark") in ("xquad", "squad-es-en"):
+        if part.get("benchmark") == "mlqa-es-en":
+            print(f"{part['benchmark']}: {part['n_questions']} questions per language, one mixed index")
+            for name, r in part["systems"].items():
+                for lg, m in r.items():
+                    print(f"  {name:8s} {lg}: ndcg@10 {m['ndcg@10']:.3f} recall@10 {m['recall@10']:.3f} "
+                          f"both_in_top10 {m['both_in_top10']:.3f} own_lang_first {m['own_lang_first']:.3f} "
+                          f"other_lang_in_top10 {m['other_lang_in_top10']:.3f}")
+        elif part.get("benchmark") in ("xquad", "squad-es-en"):
             print(f"{part['benchmark']} ndcg@10: " + " | ".join(part["pairs"]))
             for name, r in part["systems"].items():
                 print(f"  {name:10s} " + "  ".join(f"{r[p]['ndcg@10']:.3f}" for p in part["pairs"]))

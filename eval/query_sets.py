@@ -137,7 +137,9 @@ def _beir_file(root: Path, rel: str) -> Path:
     return p
 
 
-def _read_jsonl_objects(path: Path) -> list[tuple[int, dict[str, Any]]]:
+def read_jsonl_objects(path: Path, key: str | None = "_id") -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; a line that is not a JSON object
+    (holding `key`, unless None) is a ValueError naming the file and line."""
     out = []
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
@@ -147,8 +149,8 @@ def _read_jsonl_objects(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict) or "_id" not in obj:
-                raise ValueError(f"{path}:{lineno}: expected an object with an `_id`")
+            if not isinstance(obj, dict) or (key is not None and key not in obj):
+                raise ValueError(f"{path}:{lineno}: expected an object" + (f" with an `{key}`" if key else ""))
             out.append((lineno, obj))
     return out
 
@@ -164,7 +166,7 @@ def load_beir(root: str | Path, split: str = "test") -> BeirCorpus:
     qrels_path = _beir_file(root, f"qrels/{split}.tsv")
 
     corpus: dict[str, dict[str, str]] = {}
-    for _, obj in _read_jsonl_objects(corpus_path):
+    for _, obj in read_jsonl_objects(corpus_path):
         corpus[str(obj["_id"])] = {"title": str(obj.get("title") or ""), "text": str(obj.get("text") or "")}
 
     qrels: dict[str, dict[str, int]] = {}
@@ -185,7 +187,7 @@ def load_beir(root: str | Path, split: str = "test") -> BeirCorpus:
             qrels.setdefault(row[0], {})[row[1]] = grade
 
     queries = []
-    for lineno, obj in _read_jsonl_objects(queries_path):
+    for lineno, obj in read_jsonl_objects(queries_path):
         qid = str(obj["_id"])
         if qid not in qrels:
             continue

@@ -97,6 +97,33 @@ def xquad_markdown(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def mixed_markdown(report: dict[str, Any]) -> list[str]:
+    """One mixed-language collection (eval.mixed): systems x question languages, with the
+    ranking metrics and the language-bias figures."""
+    k = report.get("k", 10)
+    n_par = report["n_paragraphs"]
+    lines = [
+        "## MLQA en + es (one mixed-language collection)",
+        "",
+        f"Paragraphs indexed together: {', '.join(f'{lg} {v}' for lg, v in n_par.items())}; "
+        f"{report['n_questions']} questions, each asked in every language, each answered by one paragraph "
+        f"per language (both relevant)" + (f"; first {report['limit']} questions only" if report.get("limit") else "") + ".",
+        "both_in_top10: share of questions with both answering paragraphs in the top 10; own_lang_first: share "
+        "whose best-ranked answering paragraph is in the question's language, of those with one in the top 10; "
+        "other_lang_in_top10: share with the other-language paragraph in the top 10. "
+        "Latency is the search with the query vector already computed.",
+    ]
+    models = report.get("models", {})
+    if models:
+        lines += ["", "Models: " + "; ".join(f"{key}: `{v['id']}` (dim {v['dim']})" for key, v in models.items()) + "."]
+    cols = [f"ndcg@{k}", f"recall@{k}", f"mrr@{k}", "both_in_top10", "own_lang_first", "other_lang_in_top10",
+            "latency_ms_p50", "latency_ms_p95"]
+    rows = [(name, lg, r[lg]["n_queries"], *(r[lg][c] for c in cols)) for name, r in report["systems"].items() for lg in r]
+    lines += ["", *_table(("system", "question lang", "n", *cols), rows)]
+    lines += _checks_md(report.get("checks", ()))
+    return lines
+
+
 def write_markdown(sections: Sequence[list[str]], path: str | Path, title: str = "Retrieval evaluation") -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
