@@ -64,9 +64,10 @@ def bench_milvus_scale(sizes: list[int], *, n_queries: int = 200, log=print) -> 
         for n in sizes:
             c = make_corpus(n, nq=n_queries)
             truth = {"unfiltered": exact_topk(c, None)}
+            docs_of = {}
             for fname, f in FILTERS.items():
-                docs = np.flatnonzero(c.doc_country == 0) if f.countries else np.flatnonzero(c.doc_objective == 1)
-                truth[fname] = exact_topk(c, np.flatnonzero(np.isin(c.row_doc, docs)))
+                docs_of[fname] = np.flatnonzero(c.doc_country == 0) if f.countries else np.flatnonzero(c.doc_objective == 1)
+                truth[fname] = exact_topk(c, np.flatnonzero(np.isin(c.row_doc, docs_of[fname])))
             rss0 = rss_bytes(server.pid)
             b = MilvusBackend(c.vectors.shape[1], uri=server.uri, collection=f"bench_{n}")
             if b.exists():
@@ -84,7 +85,9 @@ def bench_milvus_scale(sizes: list[int], *, n_queries: int = 200, log=print) -> 
                                      "server_rss_bytes_per_passage": round((rss_bytes(server.pid) - rss0) / n, 1)}
             log(f"  milvus {n:,}: inserted in {insert_s:.1f} s, flushed and indexed in {build_s:.1f} s")
             for fname in ("unfiltered", *FILTERS):
-                sel = Selection(FILTERS[fname]) if fname in FILTERS else None
+                # the allowed count comes from the metadata store in the product (indexer.search)
+                n_allowed = int(np.isin(c.row_doc, docs_of[fname]).sum()) if fname in FILTERS else None
+                sel = Selection(FILTERS[fname], n_allowed=n_allowed) if fname in FILTERS else None
                 for i in range(5):  # warm-up
                     b.search(c.queries[i : i + 1], K, selection=sel)
                 lat, found = [], np.full((n_queries, K), -1, dtype=np.int64)

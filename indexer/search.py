@@ -50,9 +50,11 @@ from corpus.types import Document
 from indexer.backends import Selection, VectorBackend
 from indexer.browse import BrowseMixin
 from indexer.build import MANIFEST, get_embedder, resolve_index_dir
+from indexer.calibration import LanguageCalibration
 from indexer.filters import describe_filters
 from indexer.highlight import highlight, query_terms
 from indexer.lexical import LexicalIndex, top_positive, words
+from indexer.similar import SimilarMixin
 from indexer.store import MetadataStore
 from indexer.types import (
     DEFAULT_OBJECTIVE_SOURCES,
@@ -97,6 +99,9 @@ class HybridParams:
     #: least dense score a passage needs to match at all; None: the model's calibrated
     #: floor from DENSE_FLOORS, or no floor for a model without one
     dense_floor: float | None = None
+    #: rank another language's passages on the query language's scale (indexer.calibration;
+    #: modes dense and hybrid, queries detected as Spanish or English)
+    calibrate_languages: bool = True
 
 
 #: Calibrated dense match floors per model. multilingual-e5-small: 0.82, about the 5th
@@ -160,9 +165,10 @@ class _State:
         self.lexical = LexicalIndex.load(version_dir / "lexical")
         langs = np.array(self.store.langs + ["und"], dtype=object)
         self.row_lang_str = langs[self.store.row_lang] if self.store.n_rows else np.array([], dtype=object)
+        self.calibration = LanguageCalibration(self.store, self.vectors)
 
 
-class SearchIndex(BrowseMixin):
+class SearchIndex(BrowseMixin, SimilarMixin):
     """Open an index directory and answer searches, facets, similar documents, gap maps."""
 
     def __init__(self, index_dir: Path, state: _State, embedder, hybrid: HybridParams | None = None, settings=None):
@@ -329,15 +335,24 @@ class SearchIndex(BrowseMixin):
         self, st: _State, query: str, mode: str, allowed: np.ndarray | None, depth: int,
         qv: np.ndarray | None, bm25_all: np.ndarray | None, qlang: str,
         dense_all: np.ndarray | None = None, dense_cand: tuple[np.ndarray, np.ndarray] | None = None,
-        dense_cand_min: int = 0, selection: Selection | None = None,
+        dense_cand_min: int = 0, selection: Selection | None = None, prefetched=None,
+        lang_shift: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(rows, scores) best first, at most `depth` long (fused for hybrid). The dense
         candidates come from `dense_all` (exact backends), else from the match set's
         approximate candidates `dense_cand` when they hold at least `dense_cand_min` (what
-        the page shows; up to `depth` of them are used), else from a search of their own."""
+        the page shows; up to `depth` of them are used), else from a search of their own.
+        `prefetched`: (rows, future of their vectors) started before the dense search.
+        `lang_shift`: per language code, what the dense scores of that language gain to be
+        on the query language's scale (indexer.calibration); the ranking uses the shifted
+        scores, the match set the raw ones."""
         if mode == "bm25":
             scores, rows = st.lexical.search(query, depth, allowed) if bm25_all is None else top_positive(bm25_all, depth, allowed)
             return rows, scores
+        if lang_shift is not None and dense_all is not None:
+            dense_all = dense_all + lang_shift[st.store.row_lang]
+        if lang_shift is not None and dense_cand is not None:
+            dense_cand = _shifted(st, *dense_cand, lang_shift)
         if dense_all is not None and st.vectors.name in EXACT_BACKENDS:
             # exact backend: the full score vector is already computed (for the match
             # set), so rank from it rather than scanning every vector a second time
@@ -348,13 +363,20 @@ class SearchIndex(BrowseMixin):
             d_rows, d_scores = dense_cand[0][:depth], dense_cand[1][:depth]
         else:
             d_rows, d_scores = self._dense_candidates(st, qv, allowed, depth, selection=selection)
+            if lang_shift is not None:
+                d_rows, d_scores = _shifted(st, d_rows, d_scores, lang_shift)
         if mode == "dense":
             return d_rows, d_scores
         b_scores, b_rows = top_positive(bm25_all, depth, allowed)
         cand = np.union1d(d_rows, b_rows)
         if len(cand) == 0:
             return cand, np.zeros(0, np.float32)
-        dense_c = dense_all[cand] if dense_all is not None else st.vectors.vectors(cand) @ qv
+        if dense_all is not None:
+            dense_c = dense_all[cand]
+        else:
+            known = (d_rows, d_scores) if dense_cand is None else (
+                np.concatenate([d_rows, dense_cand[0]]), np.concatenate([d_scores, dense_cand[1]]))
+            dense_c = _dense_scores(st, cand, known, qv, prefetched, lang_shift)
         lex_c = bm25_all[cand]
         factor: np.ndarray | float = 1.0
         if qlang != "und" and self.hybrid.cross_lang_lexical != 1.0:
@@ -393,29 +415,38 @@ class SearchIndex(BrowseMixin):
             raise SearchError("passages_per_doc", "must be at least 1")
         allowed = st.store.allowed_rows(filters)
         n_allowed = st.store.n_rows if allowed is None else len(allowed)
-        selection = Selection(filters) if allowed is not None else None
+        selection = Selection(filters, n_allowed=n_allowed) if allowed is not None else None
 
         t_embed = 0.0
         qv = dense_all = None
-        if mode in ("dense", "hybrid"):
-            te = time.perf_counter()
-            qv = self._dense_query(query)
-            t_embed = time.perf_counter() - te
         ts = time.perf_counter()
         bm25_all = st.lexical.scores(query) if mode in ("bm25", "hybrid") else None
         qlang = detect_query_lang(query)
         need = offset + k
         depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
+        prefetched = None
+        if mode == "hybrid" and not st.vectors.local:
+            # a remote engine: fetch the BM25 candidates' vectors while the query is embedded
+            # and the dense search runs (one round trip less on the critical path)
+            b_rows = top_positive(bm25_all, min(depth, max(n_allowed, 1)), allowed)[1]
+            prefetched = (b_rows, _prefetch_pool().submit(st.vectors.vectors, b_rows)) if len(b_rows) else None
+        if mode in ("dense", "hybrid"):
+            te = time.perf_counter()
+            qv = self._dense_query(query)
+            t_embed = time.perf_counter() - te
         dense_cand = None
         cand_min = need * (passages_per_doc if group else 1)  # the ranking needs what the page shows
+        lang_shift = None
         if qv is not None:
             dense_all, dense_cand = self._dense_for_match(
                 st, qv, allowed, min(cand_min, max(n_allowed, 1)), selection
             )
+            if self.hybrid.calibrate_languages and qlang != "und":
+                lang_shift = st.calibration.code_shift(qv, qlang, st.store.langs)
         while True:
             rows, scores = self._rank(
                 st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang, dense_all, dense_cand,
-                dense_cand_min=cand_min, selection=selection,
+                dense_cand_min=cand_min, selection=selection, prefetched=prefetched, lang_shift=lang_shift,
             )
             if not group:
                 enough = len(rows) >= need
@@ -514,47 +545,6 @@ class SearchIndex(BrowseMixin):
             hits.append(self._doc_hit(st, st.store.documents[d], best[d][0][1], rank, ps, filters))
         return hits
 
-    # -- similar -------------------------------------------------------------------
-    def similar(self, doc_id: str, filters: Filters | None = None, *, k: int = 10) -> SearchResponse:
-        """Documents most alike `doc_id` (the normalised mean of its passage vectors,
-        documents ranked by their best passage), never the document itself."""
-        t0 = time.perf_counter()
-        st = self._state
-        self._check_k(k)
-        di = st.store.doc_index.get(doc_id)
-        if di is None:
-            raise UnknownDocument(doc_id)
-        own = st.store.rows_of_doc(di)
-        mask = st.store.row_mask(filters)
-        mask[own] = False
-        allowed = np.flatnonzero(mask)
-        hits: list[DocumentHit] = []
-        if len(own) and len(allowed):
-            qv = st.vectors.vectors(own).mean(axis=0)
-            qv = (qv / max(np.linalg.norm(qv), 1e-12)).astype(np.float32)
-            depth = max(self.hybrid.depth, k * 3)
-            while True:
-                s, r = st.vectors.search(
-                    qv.reshape(1, -1), min(depth, len(allowed)), allowed, selection=Selection(filters, exclude_doc=di)
-                )
-                keep = r[0] >= 0
-                rows, scores = r[0][keep], s[0][keep]
-                if len(np.unique(st.store.row_doc[rows])) >= k or depth >= len(allowed):
-                    break
-                depth *= 4
-            hits = self._group(st, rows, scores, 0, k, 1, frozenset(), filters)
-        return SearchResponse(
-            query=doc_id,
-            mode="similar",
-            k=k,
-            offset=0,
-            filters=describe_filters(filters),
-            matched_passages=int(len(allowed)),
-            matched_documents=len(st.store.docs_of_rows(allowed)),
-            hits=hits,
-            timing_ms={"total": round((time.perf_counter() - t0) * 1000, 2)},
-        )
-
     # -- facets and gap map --------------------------------------------------------
     def _match_docs(
         self, st: _State, query: str | None, filters: Filters | None, memo: dict[str, Any] | None = None
@@ -573,7 +563,8 @@ class SearchIndex(BrowseMixin):
             else:
                 # as many dense candidates as a default search page shows (same counts as /search)
                 dense_all, dense_cand = self._dense_for_match(
-                    st, self._dense_query(query), allowed, DEFAULT_SHOWN, Selection(filters) if allowed is not None else None
+                    st, self._dense_query(query), allowed, DEFAULT_SHOWN,
+                    Selection(filters, n_allowed=len(allowed)) if allowed is not None else None,
                 )
                 if dense_all is not None:
                     memo["dense_all"] = dense_all
@@ -589,6 +580,52 @@ DEFAULT_SHOWN = 30
 
 #: Backends whose search is an exact scan, which `scores_all` already did.
 EXACT_BACKENDS = frozenset({"flat", "numpy"})
+
+
+_POOL = None
+
+
+def _prefetch_pool():
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prefetch")
+    return _POOL
+
+
+def _shifted(st: _State, rows: np.ndarray, scores: np.ndarray, lang_shift: np.ndarray):
+    """(rows, scores) with each score shifted by its row's language, best first again."""
+    scores = scores + lang_shift[st.store.row_lang[rows]]
+    order = np.lexsort((rows, -scores))
+    return rows[order], scores[order].astype(np.float32)
+
+
+def _dense_scores(st: _State, cand: np.ndarray, known: tuple[np.ndarray, np.ndarray], qv: np.ndarray,
+                  prefetched=None, lang_shift: np.ndarray | None = None) -> np.ndarray:
+    """Dense scores of the fusion candidates on an approximate backend: those its search
+    returned are known (exact inner products, already shifted when `lang_shift` is
+    given); the rest come from their vectors, taken from `prefetched` (rows, future)
+    where it holds them, else fetched now, and are shifted here."""
+    shift = (lambda rows: lang_shift[st.store.row_lang[rows]]) if lang_shift is not None else (lambda rows: 0.0)
+    out = np.full(len(cand), np.nan, dtype=np.float32)
+    pos = {int(r): i for i, r in enumerate(cand)}
+    for r, sc in zip(known[0].tolist(), known[1].tolist(), strict=True):
+        i = pos.get(r)
+        if i is not None:
+            out[i] = sc
+    missing = np.isnan(out)
+    if prefetched is not None and missing.any():
+        rows, fut = prefetched
+        vecs = fut.result()
+        for r, v in zip(rows.tolist(), vecs @ qv + shift(rows), strict=True):
+            i = pos.get(r)
+            if i is not None and missing[i]:
+                out[i] = v
+        missing = np.isnan(out)
+    if missing.any():
+        out[missing] = st.vectors.vectors(cand[missing]) @ qv + shift(cand[missing])
+    return out
 
 
 def _top_dense(scores: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

@@ -68,6 +68,9 @@ class Selection:
 
     filters: Any = None
     exclude_doc: int | None = None
+    #: how many rows pass (known to the caller's metadata store), for engines that widen
+    #: their search under selective filters
+    n_allowed: int | None = None
 
 
 class VectorBackend:

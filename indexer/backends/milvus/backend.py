@@ -31,6 +31,10 @@ INSERT_ROWS = 2000
 FETCH_IDS = 8192
 #: Milvus's largest top-k for one search.
 MAX_TOPK = 16384
+#: Under a filter passing a fraction f of the rows, ef grows by 1/f, at most this factor,
+#: and to at most MAX_EF (bench: at 1M, a 1% filter at ef 256 found recall@10 0.735).
+MAX_FILTER_WIDENING = 16.0
+MAX_EF = 4096
 #: A filtered search that comes back short is completed by exact scoring of the matching
 #: rows when at most this many match (their vectors are fetched); beyond it, what the
 #: ANN search found is returned.
@@ -179,7 +183,13 @@ class MilvusBackend(VectorBackend):
                 return _topk(q @ self.vectors(present).T, present, k) if len(present) else _topk(
                     np.zeros((len(q), 0), np.float32), np.zeros(0, np.int64), k)
             expr = fields.rows_expression(allowed)
-        scores, ids = self._ann(q, min(k, MAX_TOPK), expr)
+        ef = max(self.ef_search, k)
+        n_allowed = selection.n_allowed if selection is not None else (len(allowed) if allowed is not None else None)
+        if expr and n_allowed and self.count:
+            # HNSW under a filter skips the nodes it may not return: widen the search by the
+            # filter's selectivity (as the FAISS HNSW backend does), within bounds
+            ef = int(min(ef * min(self.count / n_allowed, MAX_FILTER_WIDENING), MAX_EF))
+        scores, ids = self._ann(q, min(k, MAX_TOPK), expr, ef)
         if k > scores.shape[1]:  # beyond Milvus's largest top-k: padded
             scores, ids = _pad(scores, ids, k)
         if expr:
@@ -189,11 +199,11 @@ class MilvusBackend(VectorBackend):
                 self._complete(q, k, expr, short, scores, ids)
         return scores, ids
 
-    def _ann(self, q: np.ndarray, k: int, expr: str) -> tuple[np.ndarray, np.ndarray]:
+    def _ann(self, q: np.ndarray, k: int, expr: str, ef: int) -> tuple[np.ndarray, np.ndarray]:
         res = self._call(
             "search", self.client.search, self.collection, data=[v for v in q], anns_field="vec", limit=k,
             filter=expr, output_fields=["row"],
-            search_params={"metric_type": "IP", "params": {"ef": max(self.ef_search, k)}},
+            search_params={"metric_type": "IP", "params": {"ef": max(ef, k)}},
         )
         scores = np.full((len(q), k), -np.inf, dtype=np.float32)
         ids = np.full((len(q), k), -1, dtype=np.int64)
