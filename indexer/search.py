@@ -40,7 +40,6 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,17 @@ from indexer.build import MANIFEST, get_embedder, resolve_index_dir
 from indexer.calibration import LanguageCalibration
 from indexer.filters import describe_filters
 from indexer.highlight import highlight, query_terms
-from indexer.lexical import LexicalIndex, top_positive, words
+from indexer.lexical import LexicalIndex, top_positive
+from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_query_lang: re-exported
+    DENSE_FLOORS,
+    HybridParams,
+    _dense_scores,
+    _prefetch_pool,
+    _shifted,
+    _top_dense,
+    detect_query_lang,
+    fuse_wsum,
+)
 from indexer.similar import SimilarMixin
 from indexer.store import MetadataStore
 from indexer.types import (
@@ -66,92 +75,6 @@ from indexer.types import (
     SearchResponse,
     UnknownDocument,
 )
-
-
-@dataclass
-class HybridParams:
-    """Knobs of hybrid fusion and of the match set (tune them with eval).
-
-    lexical_weight: weight of normalised BM25 in CombSUM (dense gets 1 - lexical_weight).
-    cross_lang_lexical: multiplier of the lexical weight for passages whose language is
-        not the query's (0 = cross-lingual pairs are ranked by dense alone; 1 = language
-        blind). Unknown languages on either side count as the same language.
-    depth: candidates taken from each ranking before fusion (grown when grouping needs more).
-    dense_margin: dense match set = filtered passages scoring >= best - dense_margin.
-    match_depth: with an approximate backend, dense match-set candidates per query (256:
-        at 1M passages an HNSW search for 1,000 neighbours took 5 ms, for 256 about 1 ms;
-        the counts are flagged as a lower bound either way).
-
-    Defaults measured on XQuAD (240 paragraphs, 1,190 questions, 4-bit multilingual-e5-small),
-    nDCG@10 for en->en / es->es / es->en / en->es:
-    dense 0.970 / 0.958 / 0.937 / 0.943; bm25 0.960 / 0.952 / 0.638 / 0.637;
-    hybrid w=0.3 x=0.5: 0.985 / 0.976 / 0.947 / 0.951 (x in 0.4-0.6 within 0.001;
-    x=0: cross-lingual equals dense; x=1: 0.938 / 0.943; w=0.5 x=1: 0.883 / 0.884).
-    On e5 (scores compressed in ~0.7-0.9), the best relevant passage of the seeds dev
-    queries is within 0.013 of the best score; a margin of 0.05 keeps ~1/4 of the passages.
-    """
-
-    lexical_weight: float = 0.3
-    cross_lang_lexical: float = 0.5
-    depth: int = 100
-    dense_margin: float = 0.05
-    match_depth: int = 256
-    #: least dense score a passage needs to match at all; None: the model's calibrated
-    #: floor from DENSE_FLOORS, or no floor for a model without one
-    dense_floor: float | None = None
-    #: rank another language's passages on the query language's scale (indexer.calibration;
-    #: modes dense and hybrid, queries detected as Spanish or English)
-    calibrate_languages: bool = True
-
-
-#: Calibrated dense match floors per model. multilingual-e5-small: 0.82, about the 5th
-#: percentile of a question's score with its answering paragraph on held-out XQuAD (300
-#: questions each in English and Spanish: 0.827 and 0.845), above the best score of
-#: nonsense or off-topic queries on the sample corpus ("xyzzy qwertyuiop" 0.807,
-#: "football world cup final" 0.775). Below it, a query has no relevant passage even
-#: if it is the best there is.
-DENSE_FLOORS: dict[str, float] = {"multilingual-e5-small": 0.82}
-
-
-def _minmax(x: np.ndarray) -> np.ndarray:
-    if len(x) == 0:
-        return x
-    lo, hi = float(x.min()), float(x.max())
-    if hi - lo <= 1e-12:
-        return np.ones_like(x) if hi > 0 else np.zeros_like(x)
-    return (x - lo) / (hi - lo)
-
-
-def fuse_wsum(
-    dense: np.ndarray, lexical: np.ndarray, weight: float, lexical_factor: np.ndarray | float = 1.0
-) -> np.ndarray:
-    """Weighted CombSUM of min-max normalised scores over one candidate set (aligned
-    arrays): (1 - w * factor) * norm(dense) + w * factor * norm(lexical), so the weight
-    a damped lexical score loses goes back to the dense score (each passage's weights
-    still sum to 1). With factor 1 it equals ranx's fuse(method="wsum", norm="min-max")
-    when both runs hold the same candidates."""
-    lw = weight * np.asarray(lexical_factor, dtype=np.float64)
-    return (1.0 - lw) * _minmax(dense) + lw * _minmax(lexical)
-
-
-_ES_HINTS = frozenset("que de la el los las del por para con una como cual cuales donde hay esta este estos sus qué cuál cómo dónde".split())
-_EN_HINTS = frozenset("the of and to in is are what which how where who does do was were for with this that from".split())
-
-
-def detect_query_lang(query: str) -> str:
-    """"es", "en" or "und" from function words and Spanish marks (fast, for fusion only)."""
-    if any(c in query for c in "¿¡ñÑ"):
-        return "es"
-    ws = words(query)
-    es = sum(w in _ES_HINTS for w in ws)
-    en = sum(w in _EN_HINTS for w in ws)
-    if any(c in query.lower() for c in "áéíóú"):
-        es += 1
-    if es > en:
-        return "es"
-    if en > es:
-        return "en"
-    return "und"
 
 
 class _State:
@@ -580,66 +503,6 @@ DEFAULT_SHOWN = 30
 
 #: Backends whose search is an exact scan, which `scores_all` already did.
 EXACT_BACKENDS = frozenset({"flat", "numpy"})
-
-
-_POOL = None
-
-
-def _prefetch_pool():
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prefetch")
-    return _POOL
-
-
-def _shifted(st: _State, rows: np.ndarray, scores: np.ndarray, lang_shift: np.ndarray):
-    """(rows, scores) with each score shifted by its row's language, best first again."""
-    scores = scores + lang_shift[st.store.row_lang[rows]]
-    order = np.lexsort((rows, -scores))
-    return rows[order], scores[order].astype(np.float32)
-
-
-def _dense_scores(st: _State, cand: np.ndarray, known: tuple[np.ndarray, np.ndarray], qv: np.ndarray,
-                  prefetched=None, lang_shift: np.ndarray | None = None) -> np.ndarray:
-    """Dense scores of the fusion candidates on an approximate backend: those its search
-    returned are known (exact inner products, already shifted when `lang_shift` is
-    given); the rest come from their vectors, taken from `prefetched` (rows, future)
-    where it holds them, else fetched now, and are shifted here."""
-    shift = (lambda rows: lang_shift[st.store.row_lang[rows]]) if lang_shift is not None else (lambda rows: 0.0)
-    out = np.full(len(cand), np.nan, dtype=np.float32)
-    pos = {int(r): i for i, r in enumerate(cand)}
-    for r, sc in zip(known[0].tolist(), known[1].tolist(), strict=True):
-        i = pos.get(r)
-        if i is not None:
-            out[i] = sc
-    missing = np.isnan(out)
-    if prefetched is not None and missing.any():
-        rows, fut = prefetched
-        vecs = fut.result()
-        for r, v in zip(rows.tolist(), vecs @ qv + shift(rows), strict=True):
-            i = pos.get(r)
-            if i is not None and missing[i]:
-                out[i] = v
-        missing = np.isnan(out)
-    if missing.any():
-        out[missing] = st.vectors.vectors(cand[missing]) @ qv + shift(cand[missing])
-    return out
-
-
-def _top_dense(scores: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k (rows, scores) of a full dense score vector among allowed rows (absent rows
-    hold -inf and are dropped)."""
-    rows = np.arange(len(scores)) if allowed is None else allowed
-    sub = scores[rows]
-    if len(rows) > k:
-        part = np.argpartition(-sub, k - 1)[:k]
-        rows, sub = rows[part], sub[part]
-    order = np.lexsort((rows, -sub))
-    rows, sub = rows[order], sub[order]
-    keep = np.isfinite(sub)
-    return rows[keep], sub[keep]
 
 
 def _read_manifest(version: Path, index_dir: Path) -> dict[str, Any]:
