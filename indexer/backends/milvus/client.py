@@ -18,6 +18,10 @@ from urllib.parse import urlsplit, urlunsplit
 _NAME_BAD = re.compile(r"[^0-9A-Za-z_]+")
 
 
+#: gRPC keepalive ping interval of our Milvus connections (see `connect`).
+KEEPALIVE_MS = 330_000
+
+
 class MilvusUnavailable(RuntimeError):
     """Milvus could not be reached or refused the request (the message says which)."""
 
@@ -68,6 +72,11 @@ def connect(uri: str, settings=None):
         kwargs["password"] = password.get_secret_value() if password is not None else ""
     if getattr(settings, "milvus_db", ""):
         kwargs["db_name"] = settings.milvus_db
+    # pymilvus pings an idle connection every 10 s; a gRPC server (Milvus Lite's among
+    # them) by default accepts one ping per 5 minutes without data, and after two more it
+    # closes the connection ("Too many pings"): a serve process idle for half a minute
+    # lost its Milvus. Ping less often than that.
+    kwargs["grpc_options"] = {"grpc.keepalive_time_ms": KEEPALIVE_MS}
     try:
         return MilvusClient(uri=normalise_uri(uri), **kwargs)
     except Exception as e:  # noqa: BLE001  pymilvus raises several types for one cause
