@@ -139,3 +139,26 @@ def test_a_dropped_collection_or_unreachable_milvus_says_what_to_do(milvus_serve
     with pytest.raises(MilvusUnavailable, match="127.0.0.1:9"):
         build_index_from_documents(synth_docs[:5], tmp_path / "ix2", embedder=FakeEncoder(), backend="milvus",
                                    milvus_uri="http://127.0.0.1:9")
+
+
+@pytest.mark.slow
+def test_seeds_dev_queries_give_flat_s_top_10_on_milvus(milvus_server, seeds_dir, tmp_path, real_embedder):
+    """Every seeds dev query (with its filters), dense mode, real model: Milvus returns
+    the same top 10 passages as FAISS flat, k whenever k match."""
+    from eval.query_sets import load_queries
+    from eval.runner import build_filters
+    from indexer.build import build_index
+    from tests.conftest import REPO
+
+    build_index(seeds_dir, tmp_path / "flat", embedder=real_embedder)
+    build_index(seeds_dir, tmp_path / "mv", embedder=real_embedder, backend="milvus", milvus_uri=milvus_server.uri)
+    flat, mv = SearchIndex.open(tmp_path / "flat", real_embedder), SearchIndex.open(tmp_path / "mv", real_embedder)
+    queries = load_queries(REPO / "eval" / "queries" / "seeds_dev.jsonl")
+    assert len(queries) >= 50
+    for q in queries:
+        f = build_filters(q)
+        a = flat.search(q.text, f, mode="dense", k=10, group=False).passages
+        b = mv.search(q.text, f, mode="dense", k=10, group=False).passages
+        assert [p.passage_id for p in b] == [p.passage_id for p in a], q.id
+        n = flat._state.store.n_rows if f is None else int(flat._state.store.row_mask(f).sum())
+        assert len(b) == min(10, n), q.id
