@@ -39,7 +39,7 @@ test: ## the whole test suite (real model, real server, real browser included)
 test-fast: ## the suite without the real-model and browser tests
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
-eval: ## retrieval benchmarks (seeds dev set, XQuAD): reports/eval.{json,md,png}
+eval: ## retrieval benchmarks (seeds dev set, XQuAD, squad-es-en and mlqa-es-en cut to quick sizes): reports/eval.{json,md,png}
 	$(PS) eval --all --json-out reports/eval.json
 
 bench: ## speed, latency, scale: reports/bench.{json,md}

@@ -139,36 +139,53 @@ def write_chart(
     path: str | Path,
     queryset: dict[str, Any] | None = None,
     metric: str = "ndcg@10",
+    extra: tuple[dict[str, Any], ...] = (),
 ) -> Path:
     """Grouped bars: XQuAD systems x language pairs (nDCG@10); with a query-set report,
-    a second panel of its systems (nDCG@10 and evidence@5)."""
+    a panel of its systems (nDCG@10 and evidence@5); `extra`: panels for squad-es-en
+    (as XQuAD's) and mlqa-es-en (nDCG@10 and both-in-top-10 per question language)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    panels = [p for p in (xquad, queryset) if p]
+    extra = tuple(e for e in extra if e)
+    panels = [p for p in (xquad, queryset, *extra) if p]
     if not panels:
         raise ValueError("nothing to chart: no XQuAD or query-set report")
-    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.5), squeeze=False)
-    ax_list = list(axes[0])
-    if xquad:
-        ax = ax_list.pop(0)
-        systems = list(xquad["systems"])
-        pairs = xquad["pairs"]
-        width = 0.8 / max(len(systems), 1)
-        x = np.arange(len(pairs))
-        for i, name in enumerate(systems):
-            vals = [xquad["systems"][name][p][metric] for p in pairs]
-            bars = ax.bar(x + (i - (len(systems) - 1) / 2) * width, vals, width, label=name)
-            ax.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
-        ax.set_xticks(x, pairs)
+    cols = min(len(panels), 2)
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 4.5 * rows), squeeze=False)
+    ax_list = [a for row in axes for a in row]
+    for a in ax_list[len(panels):]:
+        a.set_visible(False)
+
+    def bars(ax, groups, series, value, title, xlabel=None):
+        width = 0.8 / max(len(series), 1)
+        x = np.arange(len(groups))
+        for i, name in enumerate(series):
+            b = ax.bar(x + (i - (len(series) - 1) / 2) * width, [value(name, g) for g in groups], width, label=name)
+            ax.bar_label(b, fmt="%.2f", fontsize=7, padding=1)
+        ax.set_xticks(x, groups)
         ax.set_ylim(0, 1.08)
-        ax.set_ylabel(metric)
-        ax.set_xlabel("query language -> passage language")
-        ax.set_title(f"XQuAD {metric} by system and language pair")
+        ax.set_title(title)
+        if xlabel:
+            ax.set_xlabel(xlabel)
         ax.legend(loc="lower left", fontsize=8)
+
+    for rep in (xquad, *(e for e in extra if "pairs" in e)):
+        if rep:
+            name = {"xquad": "XQuAD"}.get(rep.get("benchmark", "xquad"), rep.get("benchmark"))
+            cut = f" (first {rep['limit']} paragraphs)" if rep.get("limit") else ""
+            bars(ax_list.pop(0), rep["pairs"], list(rep["systems"]), lambda s, p, r=rep: r["systems"][s][p][metric],
+                 f"{name}{cut} {metric} by system and language pair", "query language -> passage language")
+    for rep in (e for e in extra if e.get("benchmark") == "mlqa-es-en"):
+        groups = [f"{s} {lg}" for s in rep["systems"] for lg in rep["systems"][s]]
+        cut = f", first {rep['limit']} questions" if rep.get("limit") else ""
+        bars(ax_list.pop(0), groups, ["ndcg@10", "both_in_top10"],
+             lambda m, g, r=rep: r["systems"][g.split()[0]][g.split()[1]][m],
+             f"MLQA en+es, one collection{cut}", "system, question language")
     if queryset:
         ax = ax_list.pop(0)
         systems = list(queryset["systems"])

@@ -67,3 +67,24 @@ def test_eval_command_on_beir_directory(tmp_path):
     r = json.loads(out.read_text())
     assert r["n_queries"] == 1
     assert r["systems"]["bm25"]["recall@10"] == pytest.approx(1.0)
+
+
+def test_eval_all_runs_the_four_benchmarks_and_charts_them(tmp_path, monkeypatch, shared_dir):
+    """`eval --all` (make eval): seeds dev set, XQuAD, and squad-es-en and mlqa-es-en cut
+    to quick sizes, in one report and one chart (sizes cut further here, fake encoder)."""
+    from eval import cli as eval_cli
+    from eval import xquad
+
+    monkeypatch.setattr(eval_cli, "ALL_LIMITS", {"squad-es-en": 30, "mlqa-es-en": 8})
+    monkeypatch.setattr(xquad, "XQUAD_SYSTEMS", {k: v for k, v in xquad.XQUAD_SYSTEMS.items() if k != "dense-use"})
+    out = tmp_path / "eval.json"
+    rc = main(["eval", "--all", "--limit", "20", "--work-dir", str(tmp_path / "work"), "--json-out", str(out)])
+    assert rc == 0
+    report = json.loads(out.read_text())
+    assert {"seeds_dev", "xquad", "squad_es_en", "mlqa_es_en"} <= set(report)
+    assert report["squad_es_en"]["limit"] == 30 and report["squad_es_en"]["benchmark"] == "squad-es-en"
+    assert report["mlqa_es_en"]["benchmark"] == "mlqa-es-en"
+    assert set(report["mlqa_es_en"]["systems"]["hybrid"]) == {"en", "es"}
+    md = out.with_suffix(".md").read_text()
+    assert "MLQA" in md and "SQuAD" in md
+    assert out.with_suffix(".png").stat().st_size > 10_000
