@@ -20,6 +20,7 @@ the previous index was built with the same model (id and checksum).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -383,36 +384,25 @@ def build_index(
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.exists():
         raise FileNotFoundError(f"corpus folder {corpus_dir} does not exist")
+    session, reader, embed_fn = contextlib.nullcontext(), None, None
     if ray is not None:
         from indexer.distributed import embed_on_ray, ray_reader, ray_session
 
-        with ray_session(ray):
-            ingest = load_corpus(corpus_dir, settings=settings, reader=ray_reader(ray))
-            if not ingest.documents:
-                raise ValueError(f"nothing to index in {corpus_dir}: {ingest.summary()}")
-            embedder = embedder or get_embedder(None, settings)
-            report = build_index_from_documents(
-                ingest.documents, index_dir, embedder=embedder, settings=settings, backend=backend,
-                corpus_path=str(corpus_dir.absolute()), progress=progress, milvus_uri=milvus_uri,
-                embed_fn=lambda texts, progress=False: embed_on_ray(texts, embedder, settings, ray, progress),
-            )
-        report.extra["ray"] = dict(ray.stats)
-    else:
-        ingest = load_corpus(corpus_dir, settings=settings)
+        session, reader = ray_session(ray), ray_reader(ray)
+    with session:
+        ingest = load_corpus(corpus_dir, settings=settings, reader=reader)
         if not ingest.documents:
             raise ValueError(f"nothing to index in {corpus_dir}: {ingest.summary()}")
-        if embedder is None:
-            embedder = get_embedder(None, settings)
+        embedder = embedder or get_embedder(None, settings)
+        if ray is not None:
+            def embed_fn(texts, progress=False):
+                return embed_on_ray(texts, embedder, settings, ray, progress)
         report = build_index_from_documents(
-            ingest.documents,
-            index_dir,
-            embedder=embedder,
-            settings=settings,
-            backend=backend,
-            corpus_path=str(corpus_dir.absolute()),
-            progress=progress,
-            milvus_uri=milvus_uri,
+            ingest.documents, index_dir, embedder=embedder, settings=settings, backend=backend,
+            corpus_path=str(corpus_dir.absolute()), progress=progress, milvus_uri=milvus_uri, embed_fn=embed_fn,
         )
+    if ray is not None:
+        report.extra["ray"] = dict(ray.stats)
     report.skipped_files = len(ingest.skipped)
     report.ingest_summary = ingest.summary()
     return report

@@ -177,14 +177,12 @@ def embed_on_ray(texts: Sequence[str], embedder, settings, opts: RayOptions, pro
     out = np.empty((len(texts), dim), dtype=np.float32)
     cache = _cache_for(embedder, settings)
     keys = [EmbeddingCache.key(embedder.model_id, embedder.checksum, "passage", t) for t in texts]
-    hits = cache.get_many(keys, dim) if cache is not None else {}
-    todo: dict[bytes, list[int]] = {}
-    for i, k in enumerate(keys):
-        v = hits.get(k)
-        if v is None:
+    if cache is not None:
+        todo = cache.fill(keys, out)
+    else:
+        todo = {}
+        for i, k in enumerate(keys):
             todo.setdefault(k, []).append(i)
-        else:
-            out[i] = v
     t0 = time.perf_counter()
     order = list(todo)
     actors = 0

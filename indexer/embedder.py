@@ -109,6 +109,19 @@ class EmbeddingCache:
                         out[bytes(k)] = np.frombuffer(v, dtype=np.float32)
         return out
 
+    def fill(self, keys: Sequence[bytes], out: np.ndarray) -> dict[bytes, list[int]]:
+        """Rows of `out` filled from the cache where it holds their key; returns the
+        missing keys with the rows each fills (a text repeated is embedded once)."""
+        hits = self.get_many(keys, out.shape[1])
+        todo: dict[bytes, list[int]] = {}
+        for i, k in enumerate(keys):
+            v = hits.get(k)
+            if v is None:
+                todo.setdefault(k, []).append(i)
+            else:
+                out[i] = v
+        return todo
+
     def put_many(self, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
         if not items:
             return
@@ -314,14 +327,7 @@ class Embedder:
         if self.cache is None:
             return self._encode(self._prefixed("passage", texts), progress)
         keys = [EmbeddingCache.key(self.model_id, self.checksum, "passage", t) for t in texts]
-        hits = self.cache.get_many(keys, self.dim)
-        todo: dict[bytes, list[int]] = {}
-        for i, k in enumerate(keys):
-            v = hits.get(k)
-            if v is None:
-                todo.setdefault(k, []).append(i)  # duplicates embedded once
-            else:
-                out[i] = v
+        todo = self.cache.fill(keys, out)
         if todo:
             self._embed_and_commit(texts, todo, out, progress)
         return out
