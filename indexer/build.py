@@ -164,7 +164,7 @@ def _previous(index_dir: Path, embedder) -> tuple[MetadataStore | None, Any, dic
 def _previous_backend(index_dir: Path) -> dict[str, Any]:
     """The serving version's backend.json ({} when there is none)."""
     try:
-        return json.loads((resolve_index_dir(index_dir) / "vectors" / "backend.json").read_text())
+        return VectorBackend.read_meta(resolve_index_dir(index_dir) / "vectors")
     except (OSError, ValueError):
         return {}
 

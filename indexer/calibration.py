@@ -71,9 +71,10 @@ class LanguageCalibration:
         mu = self.means(qv) if ref in self.rows and len(self.rows) > 1 else {}
         return {lg: mu[ref] - m for lg, m in mu.items() if lg != ref}
 
-    def apply(self, scores: np.ndarray, langs: np.ndarray, ref: str, qv: np.ndarray) -> np.ndarray:
-        """`scores` of passages in `langs` (one language code each) on the scale of `ref`."""
-        shift = self.shifts(qv, ref)
+    @staticmethod
+    def apply(scores: np.ndarray, langs: np.ndarray, shift: dict[str, float]) -> np.ndarray:
+        """`scores` of passages in `langs` (one language code each) moved by `shift`
+        (from `shifts`) onto the reference language's scale."""
         out = np.asarray(scores, dtype=np.float32).copy()
         for lg, d in shift.items():
             out[langs == lg] += d

@@ -8,9 +8,10 @@ the build fails, and after a switch drops the collections no kept version names.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from indexer.backends.base import VectorBackend
 
 
 class Engine:
@@ -56,7 +57,7 @@ class Engine:
 
 def _collection_of(version: Path) -> str | None:
     try:
-        meta = json.loads((version / "vectors" / "backend.json").read_text())
+        meta = VectorBackend.read_meta(version / "vectors")
     except (OSError, ValueError):
         return None
     return meta.get("collection")

@@ -53,11 +53,12 @@ class SimilarMixin:
                     groups.append((rest, Selection(None, exclude_doc=di)))  # ids decide (no filter form)
             else:
                 groups.append((allowed, Selection(filters, exclude_doc=di, n_allowed=len(allowed))))
+            shift = cal.shifts(qv, ref) if len(groups) > 1 else {}
             all_rows, all_scores = [], []
             for part, sel in groups:
                 rows, scores = self._nearest(st, qv, part, sel if len(groups) == 1 or sel.filters else None, k)
                 all_rows.append(rows)
-                all_scores.append(cal.apply(scores, st.row_lang_str[rows], ref, qv) if len(groups) > 1 else scores)
+                all_scores.append(cal.apply(scores, st.row_lang_str[rows], shift))
             rows, scores = np.concatenate(all_rows), np.concatenate(all_scores)
             order = np.lexsort((rows, -scores))
             hits = self._group(st, rows[order], scores[order], 0, k, 1, frozenset(), filters)

@@ -220,10 +220,16 @@ class VectorBackend:
         (d / "backend.json").write_text(json.dumps(meta, indent=1))
         self._save(d)
 
+    @staticmethod
+    def read_meta(directory: str | Path) -> dict:
+        """A saved backend's backend.json (which backend, its parameters, for engines
+        where its rows are)."""
+        return json.loads((Path(directory) / "backend.json").read_text())
+
     @classmethod
     def load(cls, directory: str | Path) -> VectorBackend:
         d = Path(directory)
-        meta = json.loads((d / "backend.json").read_text())
+        meta = cls.read_meta(d)
         from indexer.backends import BACKENDS
 
         klass = BACKENDS.get(meta["backend"])

@@ -37,7 +37,7 @@ def test_calibration_moves_the_other_language_onto_the_query_language_scale():
     assert cal.languages == ["en", "es"]
     q = v[3]  # an English query: Spanish rows score lower on average (the language offset)
     raw = v @ q
-    out = cal.apply(raw, langs, "en", q)
+    out = cal.apply(raw, langs, cal.shifts(q, "en"))
     np.testing.assert_array_equal(out[:200], raw[:200])  # the reference language is unchanged
     gap_raw = raw[:200].mean() - raw[200:].mean()
     gap_out = out[:200].mean() - out[200:].mean()
@@ -54,7 +54,7 @@ def test_one_language_or_a_tiny_one_is_left_alone():
     cal = LanguageCalibration(_Store(langs), b)
     assert cal.languages == ["en"]
     raw = v @ v[0]
-    np.testing.assert_array_equal(cal.apply(raw, np.array(langs, dtype=object), "en", v[0]), raw)
+    np.testing.assert_array_equal(cal.apply(raw, np.array(langs, dtype=object), cal.shifts(v[0], "en")), raw)
 
 
 @pytest.fixture(scope="module")

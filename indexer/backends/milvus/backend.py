@@ -141,21 +141,21 @@ class MilvusBackend(VectorBackend):
 
     def vectors(self, ids) -> np.ndarray:
         ids = _as_ids(ids)
-        out = np.empty((len(ids), self.dim), dtype=np.float32)
-        if len(ids) == 0:
-            return out
+        found = self._fetch(ids)
+        try:
+            return np.stack([found[r] for r in ids.tolist()]) if len(ids) else np.empty((0, self.dim), np.float32)
+        except KeyError:
+            raise KeyError("unknown row id") from None
+
+    def _fetch(self, ids: np.ndarray) -> dict[int, np.ndarray]:
+        """Row id -> vector for the given ids that the collection holds."""
         found: dict[int, np.ndarray] = {}
         uniq = np.unique(ids)
         for s in range(0, len(uniq), FETCH_IDS):
             part = uniq[s : s + FETCH_IDS].tolist()
             for rec in self._call("get", self.client.get, self.collection, ids=part, output_fields=["vec"]):
                 found[int(rec["row"])] = np.asarray(rec["vec"], dtype=np.float32)
-        try:
-            for i, r in enumerate(ids.tolist()):
-                out[i] = found[r]
-        except KeyError:
-            raise KeyError("unknown row id") from None
-        return out
+        return found
 
     def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
         raise NotImplementedError("the milvus backend does not scan every row; search it")
@@ -169,7 +169,7 @@ class MilvusBackend(VectorBackend):
         if k <= 0:
             raise ValueError("k must be positive")
         if self.count == 0:
-            return _topk(np.zeros((len(q), 0), np.float32), np.zeros(0, np.int64), k)
+            return _none(len(q), k)
         allowed = None
         if selection is not None:
             expr = fields.expression(selection.filters, selection.exclude_doc)
@@ -179,9 +179,11 @@ class MilvusBackend(VectorBackend):
             allowed = np.unique(_as_ids(allowed_ids))
             n = len(allowed)
             if n == 0 or n <= base.EXACT_MAX_ROWS or n <= base.EXACT_MAX_FRACTION * self.count:
-                present = self._present_of(allowed)
-                return _topk(q @ self.vectors(present).T, present, k) if len(present) else _topk(
-                    np.zeros((len(q), 0), np.float32), np.zeros(0, np.int64), k)
+                found = self._fetch(allowed)  # the allowed rows it holds, scored exactly
+                if not found:
+                    return _none(len(q), k)
+                rows = np.array(sorted(found), dtype=np.int64)
+                return _topk(q @ np.stack([found[r] for r in rows.tolist()]).T, rows, k)
             expr = fields.rows_expression(allowed)
         ef = max(self.ef_search, k)
         n_allowed = selection.n_allowed if selection is not None else (len(allowed) if allowed is not None else None)
@@ -276,6 +278,10 @@ class MilvusBackend(VectorBackend):
                 self._client.close()
             finally:
                 self._client = None
+
+
+def _none(nq: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    return _topk(np.zeros((nq, 0), np.float32), np.zeros(0, np.int64), k)
 
 
 def _pad(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
