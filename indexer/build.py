@@ -161,6 +161,25 @@ def _previous(index_dir: Path, embedder) -> tuple[MetadataStore | None, Any, dic
     return store, lambda rows: np.asarray(vectors[rows]), manifest
 
 
+def _choose_precision(embedder, choice: str, prev_manifest: dict | None) -> tuple[str, dict[str, Any]]:
+    """The precision this build embeds at, and what its check measured. `auto` on an
+    index that exists keeps that index's precision (fp32 for indexes made before
+    precisions were recorded), so an update does not re-embed the whole collection."""
+    from indexer.precision import check_choice
+
+    choice = check_choice(choice)
+    if choice == "auto" and prev_manifest is not None:
+        choice = prev_manifest.get("model", {}).get("passage_precision", "fp32")
+    use = getattr(embedder, "use_passage_precision", None)
+    if use is None:  # an encoder without precisions (the test encoder, USE): fp32 only
+        if choice not in ("auto", "fp32"):
+            raise ValueError(f"the encoder {embedder.model_id} embeds at fp32 only, not {choice}")
+        return "fp32", {}
+    precision = use(choice)
+    cos = getattr(embedder, "precision_checks", {}).get(precision)
+    return precision, ({"precision_min_cosine_vs_fp32": round(cos, 5)} if cos is not None else {})
+
+
 def _previous_backend(index_dir: Path) -> dict[str, Any]:
     """The serving version's backend.json ({} when there is none)."""
     try:
@@ -192,11 +211,14 @@ def build_index_from_documents(
     progress: bool = False,
     milvus_uri: str | None = None,
     embed_fn=None,
+    precision: str | None = None,
 ) -> BuildReport:
     """Index the given documents into `index_dir` (atomic switch, incremental embedding).
     `milvus_uri` (backend milvus): where the collection goes (default: the settings').
     `embed_fn(texts, progress)`: embeds the passages no previous version holds, in place
-    of `embedder.embed_passages` (indexer.distributed: on Ray)."""
+    of `embedder.embed_passages` (indexer.distributed: on Ray).
+    `precision` (indexer.precision): fp32, bf16, int8 or auto (default: the settings';
+    auto keeps the precision of the index being updated)."""
     from filelock import FileLock, Timeout
 
     t0 = time.perf_counter()
@@ -234,16 +256,19 @@ def build_index_from_documents(
     try:
         return _build_locked(
             documents, index_dir, embedder, settings, backend_name, corpus_path, progress, t0, backend_options,
-            embed_fn or embedder.embed_passages,
+            embed_fn or embedder.embed_passages, precision or getattr(settings, "passage_precision", "auto"),
         )
     finally:
         lock.release()
 
 
 def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, corpus_path, progress, t0,
-                  backend_options, embed_fn):
+                  backend_options, embed_fn, precision):
     store = MetadataStore(documents)
-    prev_store, prev_vectors, _ = _previous(index_dir, embedder)
+    prev_store, prev_vectors, prev_manifest = _previous(index_dir, embedder)
+    precision, precision_check = _choose_precision(embedder, precision, prev_manifest)
+    if prev_manifest is not None and prev_manifest.get("model", {}).get("passage_precision", "fp32") != precision:
+        prev_vectors = None  # one precision per index: a new precision embeds every passage
 
     # vectors: reuse by text hash, embed the rest (each distinct text once)
     dim = int(embedder.dim)
@@ -306,7 +331,8 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
         )
         manifest = {
             "format": FORMAT_VERSION,
-            "model": {"id": embedder.model_id, "checksum": embedder.checksum, "dim": dim},
+            "model": {"id": embedder.model_id, "checksum": embedder.checksum, "dim": dim,
+                      "passage_precision": precision, **precision_check},
             "backend": backend_name,
             "counts": {"documents": len(documents), "passages": store.n_rows},
             "settings": _settings_dict(settings),
@@ -372,6 +398,7 @@ def build_index(
     progress: bool = False,
     milvus_uri: str | None = None,
     ray=None,
+    precision: str | None = None,
 ) -> BuildReport:
     """Read a corpus folder (corpus.ingest.load_corpus) and index it into `index_dir`.
     `ray` (indexer.distributed.RayOptions): read, chunk and embed on Ray."""
@@ -400,6 +427,7 @@ def build_index(
         report = build_index_from_documents(
             ingest.documents, index_dir, embedder=embedder, settings=settings, backend=backend,
             corpus_path=str(corpus_dir.absolute()), progress=progress, milvus_uri=milvus_uri, embed_fn=embed_fn,
+            precision=precision,
         )
     if ray is not None:
         report.extra["ray"] = dict(ray.stats)

@@ -53,11 +53,14 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("index", help="build or update a search index from a corpus folder")
     p.add_argument("corpus", metavar="CORPUS_DIR")
     p.add_argument("--index", required=True, metavar="INDEX_DIR")
-    p.add_argument("--backend", choices=["flat", "hnsw", "ivf", "milvus"], default=None)
+    p.add_argument("--backend", choices=["flat", "hnsw", "hnsw-sq8", "ivf", "milvus"], default=None)
     p.add_argument("--milvus-uri", default=None, metavar="URI",
                    help="backend milvus: PATH.db (Milvus Lite) or http://host:19530; credentials come from "
                         "PRACTICE_SEARCH_MILVUS_TOKEN (or _USER/_PASSWORD), never from here")
     p.add_argument("--model", default=None, help="model name or path (default: settings)")
+    p.add_argument("--precision", choices=["auto", "fp32", "bf16", "int8"], default=None,
+                   help="precision passages are embedded at (default auto: bf16 where the CPU has native bf16, "
+                        "else fp32; an update keeps its index's precision)")
     p.add_argument("--ray", action="store_true",
                    help="read, chunk and embed on Ray (a local Ray, or the cluster of --ray-address)")
     p.add_argument("--ray-address", default=None, metavar="ADDR",
@@ -111,6 +114,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         report = build_index(
             args.corpus, args.index, embedder=embedder, settings=settings, backend=args.backend,
             progress=args.progress, milvus_uri=args.milvus_uri, ray=ray,
+            precision=args.precision,
         )
     except IndexBusy as exc:
         print(f"practice-search index: error: {exc}", file=sys.stderr)

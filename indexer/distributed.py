@@ -132,7 +132,7 @@ def _loads(data: bytes):
 class _EmbedActor:
     """One model per actor; embeds a batch of passage texts."""
 
-    def __init__(self, model_id: str, threads: int):
+    def __init__(self, model_id: str, threads: int, precision: str = "fp32"):
         from indexer.build import get_embedder
 
         try:
@@ -142,6 +142,8 @@ class _EmbedActor:
         except ImportError:  # pragma: no cover
             pass
         self.embedder = get_embedder(model_id)
+        if hasattr(self.embedder, "use_passage_precision"):  # the precision the build chose
+            self.embedder.use_passage_precision(precision)
         self.embed = getattr(self.embedder, "embed_passages_uncached", self.embedder.embed_passages)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -170,13 +172,15 @@ def embed_on_ray(texts: Sequence[str], embedder, settings, opts: RayOptions, pro
     import ray.data
 
     from indexer.embedder import EmbeddingCache
+    from indexer.precision import cache_kind
 
     _quiet_data_context()
     texts = [str(t) for t in texts]
     dim = int(embedder.dim)
     out = np.empty((len(texts), dim), dtype=np.float32)
     cache = _cache_for(embedder, settings)
-    keys = [EmbeddingCache.key(embedder.model_id, embedder.checksum, "passage", t) for t in texts]
+    precision = getattr(embedder, "passage_precision", "fp32")
+    keys = [EmbeddingCache.key(embedder.model_id, embedder.checksum, cache_kind(precision), t) for t in texts]
     if cache is not None:
         todo = cache.fill(keys, out)
     else:
@@ -192,7 +196,8 @@ def embed_on_ray(texts: Sequence[str], embedder, settings, opts: RayOptions, pro
         items = [{"i": j, "text": texts[todo[k][0]]} for j, k in enumerate(order)]
         ds = ray.data.from_items(items).map_batches(
             _EmbedActor,
-            fn_constructor_kwargs={"model_id": embedder.model_id, "threads": opts.cpus_per_actor},
+            fn_constructor_kwargs={"model_id": embedder.model_id, "threads": opts.cpus_per_actor,
+                                   "precision": precision},
             batch_size=opts.batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=opts.cpus_per_actor,
             batch_format="numpy",

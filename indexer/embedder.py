@@ -151,7 +151,7 @@ class Embedder:
         model_id: str,
         checksum: str,
         *,
-        batch_size: int = 32,
+        batch_size: int = 8,
         cache_dir: Path | None = None,
         prompts: dict[str, str] | None = None,
     ):
@@ -180,14 +180,20 @@ class Embedder:
         self._onnx_lock = threading.Lock()
         self.query_runtime = "torch"
         self.query_runtime_note = "not prepared yet"
+        #: Precision passage batches run at (indexer.precision): fp32 until
+        #: `use_passage_precision` chose and checked another.
+        self.passage_precision = "fp32"
+        self.precision_checks: dict[str, float] = {}  # precision -> min cosine to fp32 (probes)
+        self._passage_int8: Any = None
 
     def __repr__(self) -> str:
         return f"Embedder({self.model_id!r}, dim={self.dim}, checksum={self.checksum[:12]!r})"
 
     # ---------------------------------------------------------------- model calls
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        """One forward pass over already-prefixed texts -> normalised float32 rows.
+    def _encode_batch(self, texts: list[str], precision: str = "fp32") -> np.ndarray:
+        """One forward pass over already-prefixed texts -> normalised float32 rows, at
+        `precision` (bf16: torch autocast; int8: the ONNX Runtime int8 graph).
 
         The tokenizer is never used by two threads at once (a shared fast tokenizer can
         fail with "Already borrowed"). A single text in a process already running at the
@@ -200,10 +206,21 @@ class Embedder:
         with self._tok_lock:
             features = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
         onnx = self._onnx if len(texts) == 1 else None
+        if onnx is not None and precision != "query" and (precision != "fp32" or onnx.variant != "fp32"):
+            onnx = None  # the query graph embeds a single passage only when it is the fp32 one
+        if precision == "query":
+            precision = "fp32"  # a batch of queries: torch at fp32
         if onnx is not None:  # lock-free: concurrent sessions.run calls use one core each
             vecs = onnx(features)
             self.encoded += 1
             return vecs
+        if precision == "int8":
+            vecs = self._int8_passages()(features)
+            self.encoded += len(texts)
+            return vecs
+        if precision == "bf16":
+            with self._model_lock, torch.autocast("cpu", dtype=torch.bfloat16):
+                return self._forward(features, len(texts))
         if len(texts) == 1 and torch.get_num_threads() == self.query_threads:
             return self._forward(features, len(texts))
         with self._model_lock:
@@ -230,13 +247,13 @@ class Embedder:
         self.encoded += n
         return (vecs / norms).astype(np.float32, copy=False)
 
-    def _encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def _encode(self, texts: list[str], progress: bool = False, precision: str = "fp32") -> np.ndarray:
         """Embed prefixed texts, longest first in batches (less padding), in input order."""
         n = len(texts)
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         if n == 1:
-            return self._encode_batch(texts)
+            return self._encode_batch(texts, precision)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((n, self.dim), dtype=np.float32)
         bar = None
@@ -247,7 +264,7 @@ class Embedder:
         try:
             for i in range(0, n, self.batch_size):
                 idx = order[i : i + self.batch_size]
-                out[idx] = self._encode_batch([texts[j] for j in idx])
+                out[idx] = self._encode_batch([texts[j] for j in idx], precision)
                 if bar is not None:
                     bar.update(len(idx))
         finally:
@@ -291,6 +308,41 @@ class Embedder:
             self._onnx_tried = True
         return self.query_runtime
 
+    def use_passage_precision(self, choice: str = "auto") -> str:
+        """Embed passages at `choice` from now on (auto: indexer.precision's rule), once it
+        reproduced the fp32 vectors on the probe texts; returns the precision used. An
+        explicit precision that fails the check raises PrecisionRefused; auto falls back
+        to fp32."""
+        from indexer import precision as prec
+
+        choice = prec.check_choice(choice)
+        wanted = prec.auto_precision() if choice == "auto" else choice
+        if wanted != "fp32" and wanted not in self.precision_checks:
+            try:
+                self.precision_checks[wanted] = prec.verify(self, wanted)
+            except Exception as exc:  # noqa: BLE001 - no bf16 kernels, no ONNX export...
+                if choice != "auto":
+                    if isinstance(exc, prec.PrecisionRefused):
+                        raise
+                    raise prec.PrecisionRefused(f"{wanted} passage embedding is not available here: {exc}") from exc
+                log.info("passages of %s embed at fp32: %s", self.model_id, exc)
+                wanted = "fp32"
+        self.passage_precision = wanted
+        return wanted
+
+    def _int8_passages(self):
+        """The int8 ONNX Runtime graph for passage batches (all the batch threads)."""
+        if self._passage_int8 is None:
+            with self._onnx_lock:
+                if self._passage_int8 is None:
+                    from indexer import onnx_query
+
+                    cache = self._cache_dir or (Settings().cache_dir)
+                    self._passage_int8 = onnx_query.load_int8(
+                        self.model, cache, self.model_id, self.checksum, threads=configure_torch_threads()
+                    )
+        return self._passage_int8
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed search queries (the query prefix is added here); in-memory LRU cached."""
         texts = self._as_list(texts)
@@ -307,7 +359,13 @@ class Embedder:
                     self._query_lru.move_to_end(t)
                     out[i] = v
         if missing:
-            vecs = self._encode(self._prefixed("query", [texts[i] for i in missing]))
+            todo = self._prefixed("query", [texts[i] for i in missing])
+            if self._onnx is not None and self._onnx.variant != "fp32":
+                # a quantised graph's vectors depend on the batch (activation ranges): one
+                # query at a time, as the service embeds them, so eval measures the service
+                vecs = np.vstack([self._encode_batch([t], "query") for t in todo])
+            else:
+                vecs = self._encode(todo, precision="query")
             with self._lru_lock:
                 for i, v in zip(missing, vecs, strict=True):
                     out[i] = v
@@ -325,12 +383,19 @@ class Embedder:
         if n == 0:
             return out
         if self.cache is None:
-            return self._encode(self._prefixed("passage", texts), progress)
-        keys = [EmbeddingCache.key(self.model_id, self.checksum, "passage", t) for t in texts]
+            return self._encode(self._prefixed("passage", texts), progress, self.passage_precision)
+        keys = self.passage_keys(texts)
         todo = self.cache.fill(keys, out)
         if todo:
             self._embed_and_commit(texts, todo, out, progress)
         return out
+
+    def passage_keys(self, texts: Sequence[str], precision: str | None = None) -> list[bytes]:
+        """Cache keys of passages embedded at `precision` (default: the current one)."""
+        from indexer.precision import cache_kind
+
+        kind = cache_kind(precision or self.passage_precision)
+        return [EmbeddingCache.key(self.model_id, self.checksum, kind, t) for t in texts]
 
     def _embed_and_commit(self, texts: Sequence[str], todo: dict[bytes, list[int]], out: np.ndarray, progress: bool) -> None:
         """Embed each distinct missing text once, longest first, committing the vectors to
@@ -347,7 +412,9 @@ class Embedder:
         try:
             for start in range(0, len(order), CACHE_COMMIT_EVERY):
                 part = order[start : start + CACHE_COMMIT_EVERY]
-                vecs = self._encode(self._prefixed("passage", [texts[first[i]] for i in part]))
+                vecs = self._encode(
+                    self._prefixed("passage", [texts[first[i]] for i in part]), precision=self.passage_precision
+                )
                 for i, v in zip(part, vecs, strict=True):
                     out[todo[keys[i]]] = v
                 self.cache.put_many([(keys[i], v) for i, v in zip(part, vecs, strict=True)])
@@ -359,7 +426,7 @@ class Embedder:
 
     def embed_passages_uncached(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed passages through the model even if cached (benchmarks)."""
-        return self._encode(self._prefixed("passage", self._as_list(texts)), progress)
+        return self._encode(self._prefixed("passage", self._as_list(texts)), progress, self.passage_precision)
 
 
 # -------------------------------------------------------------------- loading

