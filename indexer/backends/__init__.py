@@ -3,6 +3,8 @@
 - ``numpy``: exact, the reference every other backend is tested against;
 - ``flat``: exact FAISS IndexFlatIP (the default);
 - ``hnsw``, ``ivf``: approximate FAISS indexes for large collections on one machine;
+- ``hnsw-sq8``: HNSW over 8-bit codes, re-scored from the full vectors memory-mapped
+  from disk: under a third of ``hnsw``'s memory per passage;
 - ``milvus``: a Milvus collection (Milvus Lite file, a Milvus server or a cluster), for
   collections past one machine (`indexer.backends.milvus`).
 
@@ -21,6 +23,7 @@ from indexer.backends.base import (
 )
 from indexer.backends.faiss_flat import FlatBackend
 from indexer.backends.hnsw import HNSWBackend
+from indexer.backends.hnsw_sq8 import HNSWSQ8Backend
 from indexer.backends.ivf import IVFBackend
 from indexer.backends.milvus import MilvusBackend
 
@@ -28,6 +31,7 @@ BACKENDS: dict[str, type[VectorBackend]] = {
     "numpy": NumpyBackend,
     "flat": FlatBackend,
     "hnsw": HNSWBackend,
+    "hnsw-sq8": HNSWSQ8Backend,
     "ivf": IVFBackend,
     "milvus": MilvusBackend,
 }
@@ -39,7 +43,7 @@ def check_backend_name(name: str) -> None:
 
 
 def make_backend(name: str, dim: int, **options) -> VectorBackend:
-    """A new empty backend by name (numpy, flat, hnsw, ivf, milvus); `options` go to its
+    """A new empty backend by name (numpy, flat, hnsw, hnsw-sq8, ivf, milvus); `options` go to its
     constructor (milvus: uri, collection)."""
     check_backend_name(name)
     return BACKENDS[name](dim, **options)
@@ -51,6 +55,7 @@ __all__ = [
     "EXACT_MAX_ROWS",
     "FlatBackend",
     "HNSWBackend",
+    "HNSWSQ8Backend",
     "IVFBackend",
     "MilvusBackend",
     "NumpyBackend",

@@ -91,12 +91,13 @@ def test_backend_rejects_bad_input():
         make_backend("annoy", 4)
 
 
-def test_hnsw_filter_paths_and_re_added_rows(monkeypatch):
+@pytest.mark.parametrize("name", ["hnsw", "hnsw-sq8"])
+def test_hnsw_filter_paths_and_re_added_rows(monkeypatch, name):
     """HNSW under a filter: the unfiltered-search-then-keep path (wide filters), the
     filtered walk it falls back to, and rows deleted then added again with new vectors."""
     rng = np.random.default_rng(1)
     vecs, queries = _unit(rng, 4000, 16), _unit(rng, 20, 16)
-    b, ref = make_backend("hnsw", 16), NumpyBackend(16)
+    b, ref = make_backend(name, 16), NumpyBackend(16)
     for x in (b, ref):
         x.add(np.arange(4000), vecs)
     monkeypatch.setattr(backends, "EXACT_MAX_ROWS", 10)
@@ -118,6 +119,8 @@ def test_hnsw_filter_paths_and_re_added_rows(monkeypatch):
     assert calls["walk"] == 0, "a 20% filter needs no filtered walk"
 
     # too few allowed rows among the oversampled neighbours: the filtered walk takes over
+    # (hnsw-sq8 asks for `rerank` candidates: as few as k here, so that it can come short)
+    monkeypatch.setattr(b, "rerank", 10, raising=False)
     monkeypatch.setattr(hnsw_backend, "POSTFILTER_OVERSAMPLE", 0.05)
     s, i = b.search(queries, 10, allowed_ids=allowed)
     assert calls["walk"] >= 1 and np.isin(i, allowed).all() and (i >= 0).all()
@@ -154,6 +157,32 @@ def test_vectors_held_once(name, tmp_path):
         np.testing.assert_allclose(x.vectors([7, 1999]), vecs[[7, 1999]])
         np.testing.assert_allclose(x.scores_all(vecs[3])[:10], vecs[:10] @ vecs[3], rtol=1e-5, atol=1e-6)
     assert not (tmp_path / "flat" / "faiss.index").exists() if name == "flat" else True
+
+
+def test_sq8_holds_codes_in_memory_and_rescores_from_the_mapped_vectors(tmp_path):
+    """hnsw-sq8: once saved and loaded, the full vectors are a memory map of vectors.npy
+    (not counted, not copied), the codes and graph take under 40% of a float32 copy, and
+    scores are exact inner products: re-scored from the full vectors, not the codes."""
+    rng = np.random.default_rng(3)
+    n, dim = 3000, 384
+    vecs, queries = _unit(rng, n, dim), _unit(rng, 8, dim)
+    b = make_backend("hnsw-sq8", dim)
+    b.add(np.arange(n), vecs)
+    b.save(tmp_path / "sq8")
+    c = backends.VectorBackend.load(tmp_path / "sq8")
+    assert isinstance(c._mat, np.memmap)
+    assert c.memory_bytes() < 0.4 * n * dim * 4, c.memory_bytes() / (n * dim)
+    s, i = c.search(queries, 10)
+    np.testing.assert_allclose(s, np.einsum("qd,qkd->qk", queries, vecs[i]), rtol=1e-5, atol=1e-6)
+    ref = NumpyBackend(dim)
+    ref.add(np.arange(n), vecs)
+    _, ri = ref.search(queries, 10)
+    assert np.mean([len(set(a) & set(r)) / 10 for a, r in zip(i, ri, strict=True)]) >= 0.95
+    # adding to a loaded index copies the map first: the saved file is never written
+    before = np.load(tmp_path / "sq8" / "vectors.npy")
+    c.add([n], _unit(rng, 1, dim))
+    np.testing.assert_array_equal(np.load(tmp_path / "sq8" / "vectors.npy"), before)
+    assert c.count == n + 1
 
 
 def test_flat_slots_grow_and_absent_slots_never_returned():

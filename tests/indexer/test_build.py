@@ -140,7 +140,7 @@ def test_open_missing_index_says_how_to_build(tmp_path):
         SearchIndex.open(tmp_path / "nothing", FakeEncoder())
 
 
-@pytest.mark.parametrize("backend", ["hnsw", "ivf"])
+@pytest.mark.parametrize("backend", ["hnsw", "hnsw-sq8", "ivf"])
 def test_other_backends_build_and_search(tmp_path, backend):
     enc = FakeEncoder()
     d = tmp_path / "index"

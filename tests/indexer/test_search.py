@@ -219,7 +219,7 @@ def test_stats_and_manifest(synth_index, synth_docs):
     assert {"faiss", "bm25s", "numpy", "python"} <= set(m["versions"])
 
 
-@pytest.mark.parametrize("backend", ["hnsw", "ivf", "milvus"])
+@pytest.mark.parametrize("backend", ["hnsw", "hnsw-sq8", "ivf", "milvus"])
 def test_approximate_backend_never_scans_every_row(
     tmp_path, synth_docs, flat_index, backend, monkeypatch, request
 ):
@@ -258,7 +258,7 @@ def test_approximate_backend_never_scans_every_row(
     )
 
 
-@pytest.mark.parametrize("backend", ["hnsw", "ivf", "milvus"])
+@pytest.mark.parametrize("backend", ["hnsw", "hnsw-sq8", "ivf", "milvus"])
 def test_approximate_backend_one_vector_search_per_query(tmp_path, synth_docs, backend, monkeypatch, request):
     """The match set's approximate candidates also rank: one vector search per query,
     filtered or not, unless the ranking needs more candidates than they hold."""
