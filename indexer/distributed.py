@@ -158,7 +158,7 @@ def _cluster_cpus() -> int:
 
 
 def _cache_for(embedder, settings):
-    from indexer.embedder import CACHE_FILE, EmbeddingCache
+    from indexer.embedding_cache import CACHE_FILE, EmbeddingCache
 
     cache = getattr(embedder, "cache", None)
     if cache is None and settings is not None:
@@ -171,7 +171,7 @@ def embed_on_ray(texts: Sequence[str], embedder, settings, opts: RayOptions, pro
     the rest from an actor pool on Ray, committed to the cache as they stream back."""
     import ray.data
 
-    from indexer.embedder import EmbeddingCache
+    from indexer.embedding_cache import EmbeddingCache
     from indexer.precision import cache_kind
 
     _quiet_data_context()

