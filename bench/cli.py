@@ -37,6 +37,9 @@ def register(subparsers) -> None:
     p.add_argument("--skip-api", action="store_true", help="skip the served-API load runs")
     p.add_argument("--skip-indexing", action="store_true", help="skip the indexing throughput run")
     p.add_argument("--skip-profile", action="store_true", help="skip the per-stage query profile")
+    p.add_argument("--skip-precision", action="store_true", help="skip the fp32/bf16/int8 comparison")
+    p.add_argument("--precision-squad-limit", type=int, default=0, metavar="N",
+                   help="squad-es-en paragraphs the precision comparison scores (default 0: all)")
     p.add_argument("--skip-milvus", action="store_true", help="skip the Milvus and Ray section")
     p.add_argument("--milvus-sizes", default=None, help="comma-separated passage counts (default 100000,1000000)")
     p.add_argument("--skip-facade", action="store_true", help="skip the whole search path at 100k-1M synthetic passages")
@@ -110,6 +113,20 @@ def run(args: argparse.Namespace) -> int:
         log("indexing throughput")
         bench["indexing"] = _guard(lambda: bench_indexing(args.corpus, embedder, log=log), log)
 
+    if not args.skip_precision:
+        if fake or quick:
+            bench["precision"] = {"skipped": "quick mode or test encoder: precisions need the real model"}
+        else:
+            from bench.precision import run_precision
+            from practice_search.config import get_settings
+
+            log("precisions side by side")
+            shared = Path("../shared/benchmarks")
+            bench["precision"] = _guard(lambda: run_precision(
+                args.corpus, embedder, get_settings(), xquad_dir=shared / "xquad", squad_dir=shared / "squad-es-en",
+                squad_limit=args.precision_squad_limit or None, log=log,
+            ), log)
+
     if not args.skip_api:
         from bench.api import bench_api
 
@@ -129,14 +146,14 @@ def run(args: argparse.Namespace) -> int:
         )
 
     if not args.skip_scale:
-        from bench.scale import run_scale
+        from bench.scale import LAYOUTS_MIN_ROWS, run_scale
 
         sizes = [int(s) for s in args.scale_sizes.split(",")] if args.scale_sizes else list(QUICK_SIZES if quick else FULL_SIZES)
         log(f"search core at scale: {', '.join(f'{n:,}' for n in sizes)} passages")
         bench["scale"] = _guard(
             lambda: run_scale(
                 sizes, n_queries=30 if quick else 200, flat_queries=10 if quick else 50, log=log,
-                cache_dir=None if quick else _bench_cache_dir(),
+                cache_dir=None if quick else _bench_cache_dir(), layouts_min_rows=0 if quick else LAYOUTS_MIN_ROWS,
             ), log
         )
         bench["scale_notes"] = scale_notes(bench["scale"]) if "error" not in bench["scale"] else []

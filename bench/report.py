@@ -47,9 +47,27 @@ def check_targets(bench: dict[str, Any]) -> dict[str, Any]:
             worst_p50 <= TARGETS["scale_1m_ann_p50_ms"])
         put("scale_1m_ann_recall@10 (worst of unfiltered, 1%, 10%)", worst_rec, TARGETS["scale_1m_ann_recall@10"],
             worst_rec >= TARGETS["scale_1m_ann_recall@10"])
+    for lname, lay in ((((bench.get("scale") or {}).get("1000000") or {}).get("layouts")) or {}).items():
+        if lay.get("bytes_per_passage") is None:
+            continue
+        put(f"layout_1m_bytes_per_passage ({lname}, in memory)", lay["bytes_per_passage"], 600.0,
+            lay["bytes_per_passage"] <= 600.0)
+        rec = min(lay["recall@10"], lay["filtered_10pct"]["recall@10"])
+        put(f"layout_1m_recall@10 ({lname}, worst of unfiltered and 10%)", rec, 0.95, rec >= 0.95)
+        p50 = max(lay["p50_ms"], lay["filtered_10pct"]["p50_ms"])
+        put(f"layout_1m_p50_ms ({lname}, worst of unfiltered and 10%)", p50, 5.0, p50 <= 5.0)
+    peer = bench.get("peer") or {}
+    theirs = (peer.get("txtai_search") or {}).get("p50_ms")
+    for mode in ("dense", "hybrid"):
+        ours = (peer.get(f"ours_{mode}_search") or {}).get("p50_ms")
+        if ours is not None and theirs:
+            ratio = round(ours / theirs, 3)
+            put(f"search_p50_over_txtai ({mode}, in process, same run)", ratio, 0.5, ratio <= 0.5)
     from bench.milvus import milvus_targets
+    from bench.precision import precision_targets
 
     milvus_targets(bench, put)
+    precision_targets(bench, put)
     fac = (((bench.get("facade") or {}).get("1000000") or {}).get("backends") or {}).get("hnsw") or {}
     if fac.get("worst_p50_ms") is not None:
         v = fac["worst_p50_ms"]
@@ -167,8 +185,8 @@ def to_markdown(bench: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for n, e in sc.items():
-            for key in ("flat", "ann"):
-                b = e.get(key) or {}
+            for key, b in [("flat", e.get("flat") or {}), ("ann", e.get("ann") or {}),
+                           *(("layout", v) for v in (e.get("layouts") or {}).values())]:
                 f1, f10 = b.get("filtered_1pct", {}), b.get("filtered_10pct", {})
                 params = ", ".join(f"{k}={v}" for k, v in (b.get("params") or {}).items()) or "–"
                 build = _f(b.get("build_s"), 1) + (f" (built {b.get('built_at')}, reused)" if b.get("build_reused") else "")
@@ -203,7 +221,9 @@ def to_markdown(bench: dict[str, Any]) -> str:
         lines.append("")
     lines += facade_markdown(bench.get("facade"))
     from bench.milvus import milvus_markdown
+    from bench.precision import precision_markdown
 
+    lines += precision_markdown(bench.get("precision") or {}) if not (bench.get("precision") or {}).get("skipped") else []
     lines += milvus_markdown(bench.get("milvus") or {})
     peer = bench.get("peer")
     if peer:

@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.stats import latency_summary, rss_bytes
 from bench.synthetic import SyntheticCorpus, make_corpus
-from indexer.backends import HNSWBackend
+from indexer.backends import HNSWBackend, HNSWSQ8Backend
 
 K = 10
 #: HNSW parameters: the product's defaults (indexer.backends.HNSWBackend.DEFAULTS), so the
@@ -33,6 +33,10 @@ K = 10
 #: efConstruction 128, efSearch 256 are at HNSWBackend.DEFAULTS; earlier sweeps in
 #: reports/bench.tune-1m*.json).
 HNSW_PARAMS = dict(HNSWBackend.DEFAULTS)
+#: Compressed vector layouts measured beside the default ANN at sizes from
+#: LAYOUTS_MIN_ROWS: memory per passage against recall and latency.
+LAYOUTS: tuple[tuple[str, dict[str, Any]], ...] = (("hnsw-sq8", dict(HNSWSQ8Backend.DEFAULTS)),)
+LAYOUTS_MIN_ROWS = 1_000_000
 #: IVF parameters (kept for `bench.tune`; at 1M its recall on this data stays low).
 IVF_PARAMS = {"nlist": 1024, "nprobe": 32}
 
@@ -194,6 +198,17 @@ def build_or_reuse(
               "loadavg_at_end": list(os.getloadavg())}
     if cached is not None:
         _write_cached(backend, cached, record)
+        del backend
+        gc.collect()
+        backend = VectorBackend.load(cached)  # measured as a server holds it: loaded from disk
+    elif getattr(backend, "maps_vectors", False):  # its served layout exists only once saved
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="ps-bench-layout-") as tmp:
+            backend.save(tmp)
+            del backend
+            gc.collect()
+            backend = VectorBackend.load(tmp)  # the mapping outlives the folder (Linux)
     return backend, record, cached
 
 
@@ -256,6 +271,7 @@ def run_scale(
     sizes: list[int], *, dim: int = 384, n_queries: int = 200, flat_queries: int = 50,
     ann_for: Callable[[int], tuple[str, dict[str, Any], int | None]] | None = None,
     query_threads: int | None = 1, log: Callable[[str], None] = print, cache_dir: Path | None = None,
+    layouts: tuple[tuple[str, dict[str, Any]], ...] = LAYOUTS, layouts_min_rows: int = LAYOUTS_MIN_ROWS,
 ) -> dict[str, Any]:
     """Flat (exact) versus approximate backends at each size; returns scale[str(n)].
 
@@ -293,6 +309,11 @@ def run_scale(
         # between runs, as much as its distance to the 0.95 target
         entry["ann"] = bench_backend(name, params, c, truth, n_queries, first_batch=first, log=log, cache_dir=cache_dir)
         entry["memory_bytes_per_passage_vectors_only"] = dim * 4
+        if n >= layouts_min_rows:
+            entry["layouts"] = {
+                lname: bench_backend(lname, dict(lparams), c, truth, n_queries, log=log, cache_dir=cache_dir)
+                for lname, lparams in layouts
+            }
         results[str(n)] = entry
         del c, truth
         gc.collect()

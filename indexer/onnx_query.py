@@ -1,11 +1,15 @@
 """Single-query forward passes on ONNX Runtime: the same vectors as sentence-transformers,
-in less than half the time.
+in a fraction of the time.
 
-A search embeds one short query per request. Through torch that costs ~35-40 ms on this
+A search embeds one short query per request. Through torch that costs ~35-40 ms on a
 2-core machine, most of it per-operator overhead rather than arithmetic; the same graph
-on ONNX Runtime's CPU kernels takes ~16 ms and gives the same vector (cosine 0.9999999,
-checked at export and in the tests). Passages still go through sentence-transformers in
-batches, where ONNX Runtime is no faster.
+on ONNX Runtime's CPU kernels gives the same vector (cosine 0.9999999, checked at export
+and in the tests) in ~7 ms. Where the CPU has int8 dot-product instructions (VNNI), an
+int8 graph made from that export (`load_int8`: linear layers quantised per channel,
+except the ones that move the vectors most) takes ~4 ms and is the default
+(PRACTICE_SEARCH_QUERY_RUNTIME=auto); it is only used once it stays within cosine
+INT8_MIN_COSINE of torch on the probe texts. The int8 graph also embeds passage
+batches when an index is built at `--precision int8` (indexer.precision).
 
 The export is made once per model (id + checksum) under `<home>/cache/onnx/`, verified
 against the torch model before it is used, and written atomically. A model whose

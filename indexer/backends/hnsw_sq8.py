@@ -28,6 +28,8 @@ class HNSWSQ8Backend(HNSWBackend):
     """HNSW graph over SQ8 codes; the top `rerank` candidates re-scored from full vectors."""
 
     name = "hnsw-sq8"
+    #: Once saved and loaded, its full vectors are a memory map of vectors.npy.
+    maps_vectors = True
 
     DEFAULTS: ClassVar[dict[str, int]] = {"m": 20, "ef_construction": 128, "ef_search": 256, "rerank": 100}
 

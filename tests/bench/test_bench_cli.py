@@ -34,6 +34,11 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
     ann = bench["scale"]["1000"]["ann"]
     assert 0 <= ann["recall@10"] <= 1 and ann["p50_ms"] > 0
     assert bench["scale"]["1000"]["flat"]["recall@10"] == 1.0  # exact search is its own ground truth
+    # the compressed layout beside it: fewer bytes in memory than the HNSW over float32
+    sq8 = bench["scale"]["1000"]["layouts"]["hnsw-sq8"]
+    assert sq8["bytes_per_passage"] < ann["bytes_per_passage"] and 0 <= sq8["recall@10"] <= 1
+    assert "layout_1m_bytes_per_passage (hnsw-sq8, in memory)" not in bench["targets"]  # a 1M target only
+    assert bench["precision"]["skipped"]
     assert bench["machine"]["cores"] >= 1 and bench["command"].startswith("practice-search bench")
     assert bench["peer"]["skipped"]
     # the whole search path over a synthetic index, flat and HNSW, every mode and filter
@@ -57,4 +62,5 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
     md = out_md.read_text()
     assert "Milvus beside FAISS" in md
     assert "API latency" in md and "Search core at scale" in md and "whole search path" in md
+    assert "| hnsw-sq8 |" in md
     assert "p50" in done.stdout
