@@ -142,15 +142,17 @@ def _quality(emb, sets, encoders, log) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _sample_query_latency(emb, encoders, rounds: int = 3) -> dict[str, Any]:
     """Each graph on the service's benchmark queries (bench.queries: 50 Spanish and
-    English questions about the sample corpus), one at a time, `rounds` passes interleaved."""
+    English questions about the sample corpus), one at a time. A server runs one graph,
+    so each pass runs all the queries on one graph (alternating per pass, `rounds` each):
+    switching graphs between queries would evict each one's weights from the CPU caches."""
     from bench.queries import QUERIES
 
     prefix = emb.prompts.get("query", "")
     feats = [emb.model.preprocess([prefix + q]) for q in QUERIES]
     lat: dict[str, list[float]] = {k: [] for k in encoders}
     for _ in range(rounds):
-        for f in feats:
-            for name, enc in encoders.items():
+        for name, enc in encoders.items():
+            for f in feats:
                 t0 = time.perf_counter()
                 enc(f)
                 lat[name].append((time.perf_counter() - t0) * 1000)
