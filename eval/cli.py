@@ -224,6 +224,7 @@ ALL_LIMITS = {"squad-es-en": 300, "mlqa-es-en": 60}
 def _run_all(args: argparse.Namespace) -> dict[str, Any]:
     from eval.runner import check_targets
     from indexer.build import build_index, get_embedder
+    from indexer.precision import default_for
 
     shared = _shared_dir()
     seeds = Path(args.seeds_dir) if args.seeds_dir else shared / "seeds"
@@ -231,7 +232,7 @@ def _run_all(args: argparse.Namespace) -> dict[str, Any]:
     embedder = get_embedder(None)
     t0 = time.perf_counter()
     index_dir = _work_dir(args) / "seeds-index"
-    build = build_index(seeds, index_dir, embedder=embedder)
+    build = build_index(seeds, index_dir, embedder=embedder, precision=default_for(embedder))
     _log(f"eval: {build.summary()}")
     seeds_report = evaluate_index(index_dir, qfile, systems=_systems(args.systems), k=args.k, embedder=embedder, hybrid=_hybrid(args))
     seeds_report["title"] = "Seeds development set"

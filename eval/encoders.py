@@ -83,6 +83,20 @@ class QueryMemo:
         self.inner = embedder
         self.batch_size = batch_size
         self._memo: dict[str, np.ndarray] = {}
+        prepare = getattr(embedder, "prepare_queries", None)
+        #: the query graph the vectors come from (fp32 or int8 ONNX, torch): part of the
+        #: saved memo's identity, so a memo of another graph is not reused
+        self.runtime = prepare() if prepare is not None else ""
+
+    def __getattr__(self, name: str):
+        # the passage precision and its checks, the prompts ...: the wrapped embedder's
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    @property
+    def _identity(self) -> str:
+        return f"{self.model_id}|{self.checksum}" + (f"|{self.runtime}" if self.runtime else "")
 
     @property
     def model_id(self) -> str:
@@ -104,13 +118,13 @@ class QueryMemo:
             self._memo.update(zip(chunk, vecs, strict=True))
 
     def load(self, path: str | Path) -> int:
-        """Add the vectors saved by `save` (same model id and checksum only); how many."""
+        """Add the vectors saved by `save` (same model id, checksum and query graph only); how many."""
         path = Path(path)
         if not path.is_file():
             return 0
         try:
             with np.load(path, allow_pickle=False) as z:
-                if str(z["model"]) != f"{self.model_id}|{self.checksum}" or z["vectors"].shape[1:] != (self.dim,):
+                if str(z["model"]) != self._identity or z["vectors"].shape[1:] != (self.dim,):
                     return 0
                 texts, vecs = [str(t) for t in z["texts"]], z["vectors"].astype(np.float32)
         except (OSError, ValueError, KeyError):
@@ -125,7 +139,7 @@ class QueryMemo:
         texts = list(self._memo)
         vecs = np.stack([self._memo[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, model=np.array(f"{self.model_id}|{self.checksum}"), texts=np.array(texts), vectors=vecs)
+        np.savez(tmp, model=np.array(self._identity), texts=np.array(texts), vectors=vecs)
         tmp.replace(path)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:

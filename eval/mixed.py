@@ -177,6 +177,7 @@ def run_mixed(
     batches, and cached in `work_dir`, so latency is the search alone."""
     from eval.encoders import QueryMemo
     from indexer.build import build_index_from_documents
+    from indexer.precision import default_for
     from indexer.search import SearchIndex
 
     unknown = [s for s in systems if s not in SYSTEMS]
@@ -194,7 +195,9 @@ def run_mixed(
     log(f"{NAME}: {len(data.questions) * len(LANGS)} questions embedded in {time.perf_counter() - t0:.1f} s "
         f"({cached} cached from an earlier run)")
     index_dir = work_dir / f"{NAME}-mixed-default-{'limit' + str(limit) if limit else 'full'}"
-    b = build_index_from_documents(mixed_documents(data), index_dir, embedder=enc, backend="flat")
+    b = build_index_from_documents(
+        mixed_documents(data), index_dir, embedder=enc, backend="flat", precision=default_for(enc)
+    )
     log(f"{NAME}: {b.summary()}")
     index = SearchIndex.open(index_dir, embedder=enc, hybrid=hybrid)
     report: dict[str, Any] = {

@@ -127,6 +127,7 @@ def run_xquad(
     Returns {"benchmark": name, "systems": {name: {pair: metrics}}}."""
     from eval.encoders import QueryMemo
     from indexer.build import build_index_from_documents
+    from indexer.precision import default_for
     from indexer.search import SearchIndex
 
     unknown = [s for s in systems if s not in XQUAD_SYSTEMS]
@@ -174,7 +175,9 @@ def run_xquad(
         for lg in sorted({p[1] for p in pairs}):
             tag = "limit" + str(limit) if limit else "full"
             index_dir = work_dir / f"{bench}-{lg}-{key}-{tag}"
-            b = build_index_from_documents(xquad_documents(data[lg]), index_dir, embedder=enc, backend="flat")
+            b = build_index_from_documents(
+                xquad_documents(data[lg]), index_dir, embedder=enc, backend="flat", precision=default_for(enc)
+            )
             report["build_seconds"][f"{key}/{lg}"] = b.seconds
             log(f"{bench}: {b.summary()}")
             indexes[lg] = SearchIndex.open(index_dir, embedder=enc, hybrid=hybrid)

@@ -98,6 +98,13 @@ def auto_precision() -> str:
     return "bf16" if native_bf16() else "fp32"
 
 
+def default_for(embedder: Any) -> str:
+    """The precision a fresh index gets from this embedder here (what `auto` chooses);
+    fp32 for encoders without precisions. Benchmarks pass it explicitly, so that their
+    cached indexes follow the machine's default instead of keeping an older precision."""
+    return auto_precision() if hasattr(embedder, "use_passage_precision") else "fp32"
+
+
 def cache_kind(precision: str) -> str:
     """The embedding cache's kind for passages at `precision` (fp32 keeps the old key)."""
     return "passage" if precision == "fp32" else f"passage@{precision}"

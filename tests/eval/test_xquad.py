@@ -88,6 +88,37 @@ def test_query_memo_batches_and_persists(tmp_path):
     assert stranger.load(tmp_path / "m.npz") == 0  # other dimension: not reused
 
 
+def test_query_memo_of_another_query_graph_is_not_reused(tmp_path):
+    """Vectors saved from one query graph (fp32) are not answers for another (int8)."""
+
+    class WithGraph(FakeEncoder):
+        def __init__(self, runtime: str):
+            super().__init__()
+            self._runtime = runtime
+
+        def prepare_queries(self) -> str:
+            return self._runtime
+
+    memo = QueryMemo(WithGraph("onnx"))
+    memo.prime(["a b c", "dos tres"])
+    memo.save(tmp_path / "m.npz")
+    assert QueryMemo(WithGraph("onnx")).load(tmp_path / "m.npz") == 2
+    assert QueryMemo(WithGraph("onnx-int8")).load(tmp_path / "m.npz") == 0
+
+
+def test_query_memo_passes_the_passage_precision_through(tmp_path):
+    """An index built through the memo gets the wrapped embedder's precision."""
+    from indexer.build import build_index_from_documents, read_manifest
+    from indexer.embedder import Embedder
+    from tests.indexer.conftest import make_doc
+    from tests.indexer.test_onnx_query import _tiny_st
+
+    inner = Embedder(_tiny_st(tmp_path), "tiny", "c0", cache_dir=tmp_path / "cache")
+    memo = QueryMemo(inner)
+    build_index_from_documents([make_doc(0, ["trata de migrantes"])], tmp_path / "ix", embedder=memo, precision="bf16")
+    assert read_manifest(tmp_path / "ix")["model"]["passage_precision"] == "bf16"
+
+
 @pytest.mark.slow
 def test_real_model_cross_lingual_beats_bm25_on_xquad_slice(shared_dir, tmp_path):
     """Multilingual e5 ranks Spanish questions over English paragraphs far better than
