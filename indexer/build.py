@@ -168,8 +168,10 @@ def _choose_precision(embedder, choice: str, prev_manifest: dict | None) -> tupl
     from indexer.precision import check_choice
 
     choice = check_choice(choice)
-    if choice == "auto" and prev_manifest is not None:
-        choice = prev_manifest.get("model", {}).get("passage_precision", "fp32")
+    prev_model = (prev_manifest or {}).get("model", {})
+    same_model = (prev_model.get("id"), prev_model.get("checksum")) == (embedder.model_id, embedder.checksum)
+    if choice == "auto" and prev_manifest is not None and same_model:  # another model re-embeds anyway
+        choice = prev_model.get("passage_precision", "fp32")
     use = getattr(embedder, "use_passage_precision", None)
     if use is None:  # an encoder without precisions (the test encoder, USE): fp32 only
         if choice not in ("auto", "fp32"):

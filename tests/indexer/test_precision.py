@@ -127,3 +127,12 @@ def test_real_model_precisions_reproduce_fp32_on_real_passages(real_embedder, p)
         real_embedder.use_passage_precision("fp32")
     cos = (ref * got).sum(axis=1)
     assert cos.min() >= precision.MIN_COSINE, cos.min()
+
+
+def test_auto_does_not_inherit_the_precision_of_another_models_index(tiny, tmp_path, monkeypatch):
+    ix = tmp_path / "ix"
+    build_index_from_documents(_docs(), ix, embedder=tiny, precision="bf16")
+    other = Embedder(tiny.model, "tiny", "c1", cache_dir=tmp_path / "cache")  # another checksum: another model
+    monkeypatch.setattr(precision, "auto_precision", lambda: "fp32")
+    report = build_index_from_documents(_docs(), ix, embedder=other, precision="auto")
+    assert read_manifest(ix)["model"]["passage_precision"] == "fp32" and report.reused == 0
