@@ -119,9 +119,11 @@ class Embedder:
         model = self.model
         with self._tok_lock:
             features = model.preprocess(texts) if hasattr(model, "preprocess") else model.tokenize(texts)
-        onnx = self._onnx if len(texts) == 1 else None
-        if onnx is not None and precision != "query" and (precision != "fp32" or onnx.variant != "fp32"):
-            onnx = None  # the query graph embeds a single passage only when it is the fp32 one
+        onnx = None
+        if len(texts) == 1 and self._onnx is not None:
+            # a query runs on the query graph; a single passage only when that graph is fp32
+            if precision == "query" or (precision == "fp32" and self._onnx.variant == "fp32"):
+                onnx = self._onnx
         if precision == "query":
             precision = "fp32"  # a batch of queries: torch at fp32
         if onnx is not None:  # lock-free: concurrent sessions.run calls use one core each

@@ -85,9 +85,6 @@ class HNSWSQ8Backend(HNSWBackend):
     def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
         return VectorBackend.scores_all(self, query_vector)
 
-    def _node_vectors(self) -> np.ndarray:  # the graph's vectors are codes, not floats
-        raise NotImplementedError
-
     def _search(self, q: np.ndarray, k: int, allowed: np.ndarray | None, need: int | None = None):
         kk = max(k, self.rerank)
         _, ids = super()._search(q, kk, allowed, need)
