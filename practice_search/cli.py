@@ -4,7 +4,9 @@ modules are imported only for the subcommand that runs, so start-up stays fast."
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import sqlite3
 import sys
 
 #: subcommand -> (module with `register(subparsers)`, one-line help)
@@ -36,6 +38,31 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     return parser
 
 
+#: Storage failures that are the machine's state, not a bug: one message, not a traceback.
+_STORAGE_ERRNOS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exhausted",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+
+
+_UNCHANGED = " Nothing was switched: the index that served before still serves."
+
+
+def _storage_error(exc: OSError, command: str) -> str | None:
+    """A one-line message for a full, read-only or forbidden disk (None: another error)."""
+    reason = _STORAGE_ERRNOS.get(exc.errno)
+    if reason is None:
+        return None
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (
+        f"{reason}{where}. Free space or choose a writable folder (--index, PRACTICE_SEARCH_HOME) and run again."
+        + (_UNCHANGED if command == "index" else "")
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
@@ -47,9 +74,24 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except sqlite3.OperationalError as exc:  # the embedding cache on a full or read-only disk
+        # sqlite says "database or disk is full", "disk I/O error" (a full disk when it
+        # creates its WAL files), "attempt to write a readonly database", "unable to open"
+        if not any(w in str(exc) for w in ("full", "disk I/O", "readonly", "unable to open")):
+            raise
+        print(f"practice-search {args.command}: error: the embedding cache cannot be written ({exc}). "
+              "Free space or set PRACTICE_SEARCH_HOME to a writable folder, and run again."
+              + (_UNCHANGED if args.command == "index" else ""), file=sys.stderr)
+        return 5
     except (ValueError, FileNotFoundError, KeyError) as exc:  # user errors: say what to fix
         print(f"practice-search {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        message = _storage_error(exc, args.command)
+        if message is None:
+            raise
+        print(f"practice-search {args.command}: error: {message}", file=sys.stderr)
+        return 5
     except RuntimeError as exc:
         from indexer.backends.milvus.client import MilvusUnavailable
 
