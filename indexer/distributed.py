@@ -51,6 +51,17 @@ class RayOptions:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+#: Seconds a local Ray head may take to start its control store (GCS). Ray waits about
+#: 20-60 s by default, which a busy 2-core machine can exceed ("Timed out waiting for
+#: file .../gcs_server_port"); a user's own RAY_gcs_server_port_wait_time_s wins.
+GCS_START_WAIT_S = 180
+
+
+def local_start() -> None:
+    """Before ray.init starts a local Ray: give its control store time to start."""
+    os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(GCS_START_WAIT_S))
+
+
 @contextmanager
 def ray_session(opts: RayOptions) -> Iterator[None]:
     """Ray initialised for the build (a running session is reused, and left running)."""
@@ -62,6 +73,7 @@ def ray_session(opts: RayOptions) -> Iterator[None]:
         if opts.address is None:
             repo = str(Path(__file__).resolve().parent.parent)
             env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH", "")) if p)
+        local_start()
         ray.init(address=opts.address, include_dashboard=False, log_to_driver=False,
                  logging_level="WARNING", runtime_env={"env_vars": env})
         started = True

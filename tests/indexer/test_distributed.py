@@ -23,6 +23,9 @@ FAKE = "tests.fakes:FakeEncoder"
 def local_ray():
     import ray
 
+    from indexer.distributed import local_start
+
+    local_start()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING",
              runtime_env={"env_vars": {"PRACTICE_SEARCH_TEST_ENCODER": FAKE, "PYTHONPATH": str(REPO)}})
     yield ray
