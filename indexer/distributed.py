@@ -19,6 +19,7 @@ inserts 2,000 rows per call), and the build switches versions as a plain build d
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger("practice_search.distributed")
 
 #: Environment variables that tell a worker how to load the model (never credentials).
 _WORKER_ENV = ("PRACTICE_SEARCH_MODEL", "PRACTICE_SEARCH_HOME", "PRACTICE_SEARCH_DEVICE",
@@ -62,6 +65,21 @@ def local_start() -> None:
     os.environ.setdefault("RAY_gcs_server_port_wait_time_s", str(GCS_START_WAIT_S))
 
 
+def init_local(**kwargs) -> None:
+    """ray.init for a Ray started here, tried twice: a local head whose processes fail to
+    come up (seen once in a few dozen starts on a 2-core machine) is shut down and
+    started again before the build gives up."""
+    import ray
+
+    local_start()
+    try:
+        ray.init(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - any start failure: one more start
+        log.warning("a local Ray did not start (%s: %s); starting it again", type(exc).__name__, exc)
+        ray.shutdown()
+        ray.init(**kwargs)
+
+
 @contextmanager
 def ray_session(opts: RayOptions) -> Iterator[None]:
     """Ray initialised for the build (a running session is reused, and left running)."""
@@ -73,9 +91,12 @@ def ray_session(opts: RayOptions) -> Iterator[None]:
         if opts.address is None:
             repo = str(Path(__file__).resolve().parent.parent)
             env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH", "")) if p)
-        local_start()
-        ray.init(address=opts.address, include_dashboard=False, log_to_driver=False,
-                 logging_level="WARNING", runtime_env={"env_vars": env})
+        kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level="WARNING",
+                      runtime_env={"env_vars": env})
+        if opts.address is None:
+            init_local(**kwargs)
+        else:
+            ray.init(address=opts.address, **kwargs)
         started = True
     try:
         yield
@@ -85,8 +106,6 @@ def ray_session(opts: RayOptions) -> Iterator[None]:
 
 
 def _quiet_data_context() -> None:
-    import logging
-
     import ray.data
 
     logging.getLogger("ray.data").setLevel(logging.WARNING)

@@ -23,11 +23,10 @@ FAKE = "tests.fakes:FakeEncoder"
 def local_ray():
     import ray
 
-    from indexer.distributed import local_start
+    from indexer.distributed import init_local
 
-    local_start()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING",
-             runtime_env={"env_vars": {"PRACTICE_SEARCH_TEST_ENCODER": FAKE, "PYTHONPATH": str(REPO)}})
+    init_local(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING",
+               runtime_env={"env_vars": {"PRACTICE_SEARCH_TEST_ENCODER": FAKE, "PYTHONPATH": str(REPO)}})
     yield ray
     ray.shutdown()
 
@@ -82,3 +81,29 @@ def test_ray_writes_into_milvus(local_ray, seeds_dir, tmp_path, milvus_server):
     ix = SearchIndex.open(tmp_path / "ix", FakeEncoder())
     assert ix.stats()["backend"] == "milvus" and ix._state.vectors.count == report.passages
     assert ix.search("trafficking", mode="dense", k=3).hits
+
+
+def test_a_local_ray_that_fails_to_start_is_started_once_more(monkeypatch):
+    """init_local: a failed start is shut down and tried again, once; a second failure is raised."""
+    import ray
+
+    from indexer.distributed import init_local
+
+    calls: list[str] = []
+
+    def failing(times):
+        def init(**kwargs):
+            calls.append("init")
+            if calls.count("init") <= times:
+                raise RuntimeError("Timed out waiting for file .../gcs_server_port")
+        return init
+
+    monkeypatch.setattr(ray, "shutdown", lambda: calls.append("shutdown"))
+    monkeypatch.setattr(ray, "init", failing(1))
+    init_local(num_cpus=2)
+    assert calls == ["init", "shutdown", "init"]
+    calls.clear()
+    monkeypatch.setattr(ray, "init", failing(2))
+    with pytest.raises(RuntimeError, match="gcs_server_port"):
+        init_local(num_cpus=2)
+    assert calls == ["init", "shutdown", "init"]
