@@ -11,6 +11,7 @@ from typing import Any
 from corpus.chunking import chunk_paragraphs, get_counter
 from corpus.countries import find_countries
 from corpus.explicit import explicit_from, published_date
+from corpus.isolation import FILE_MEMORY_MB, FILE_SECONDS
 from corpus.language import detect_language
 from corpus.metadata import (
     explicit_countries,
@@ -47,6 +48,8 @@ METADATA_SCAN_CHARS = 300_000
 class _Settings:
     passage_tokens: int = 200
     passage_overlap: int = 32
+    file_memory_mb: int = FILE_MEMORY_MB
+    file_seconds: int = FILE_SECONDS
 
 
 def _sections(passages: list[Passage]) -> list[tuple[str, list[str]]]:

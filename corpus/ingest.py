@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.document import document_from_text, resolve_settings
+from corpus.isolation import FILE_MEMORY_MB, FILE_SECONDS, ISOLATED_FORMATS, read_isolated
 from corpus.readers import (
     SUFFIXES,
     BadInput,
@@ -64,7 +65,8 @@ def _doc_id(path: Path, root: Path | None) -> tuple[str, str]:
     return _printable(rel.with_suffix("").as_posix()), _printable(rel.as_posix())
 
 
-def _read(path: Path, fmt: str):
+def read_here(path: Path, fmt: str, pdf_seconds: float | None = None):
+    """One file's RawText, read in this process (`pdf_seconds`: the PDF page-time budget)."""
     if fmt == "txt":
         return read_text_file(path)
     if fmt == "md":
@@ -72,9 +74,9 @@ def _read(path: Path, fmt: str):
     if fmt == "html":
         return read_html(path)
     if fmt == "pdf":
-        from corpus.pdf import read_pdf
+        from corpus.pdf import PDF_SECONDS_BUDGET, read_pdf
 
-        return read_pdf(path)
+        return read_pdf(path, PDF_SECONDS_BUDGET if pdf_seconds is None else pdf_seconds)
     if fmt == "docx":
         from corpus.office import read_docx
 
@@ -84,6 +86,16 @@ def _read(path: Path, fmt: str):
 
         return read_odt(path)
     raise BadInput(f"unsupported format {fmt!r}")
+
+
+def _read(path: Path, fmt: str, settings: Any):
+    """PDF and office files in the watched reader process (corpus.isolation) unless the
+    settings turn it off (file_memory_mb 0); the text formats, bounded by size, here."""
+    memory_mb = int(getattr(settings, "file_memory_mb", FILE_MEMORY_MB))
+    if fmt in ISOLATED_FORMATS and memory_mb > 0:
+        seconds = float(getattr(settings, "file_seconds", FILE_SECONDS))
+        return read_isolated(path, fmt, seconds, memory_mb)
+    return read_here(path, fmt)
 
 
 def _file_documents(
@@ -132,7 +144,7 @@ def _file_documents(
             yield Skipped(source, f"cannot read: {exc.strerror or exc}")
         return
     try:
-        raw = _read(path, fmt)
+        raw = _read(path, fmt, settings)
         notes = list(raw.notes)
         doc = document_from_text(
             doc_id, raw.text, source=source, fmt=fmt, checksum=raw.checksum,

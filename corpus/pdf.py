@@ -303,9 +303,9 @@ def _pdf_date(value: str | None) -> str | None:
 # --- reader -------------------------------------------------------------------------------
 
 
-def read_pdf(path: Path) -> RawText:
+def read_pdf(path: Path, seconds_budget: float = PDF_SECONDS_BUDGET) -> RawText:
     """A PDF's text with layout (see the module docstring). Encrypted, image-only and corrupt
-    files are BadInput with the reason."""
+    files are BadInput with the reason. Pages are read for at most `seconds_budget`."""
     import pypdfium2 as pdfium
 
     data, checksum = read_bounded(path, MAX_PDF_BYTES, "PDF")
@@ -324,9 +324,9 @@ def read_pdf(path: Path) -> RawText:
         chars = 0
         started = time.monotonic()
         for i in range(n_pages):
-            if time.monotonic() - started > PDF_SECONDS_BUDGET:
+            if time.monotonic() - started > seconds_budget:
                 notes.append(f"truncated: stopped after page {i} of {n_pages}, over the "
-                             f"{PDF_SECONDS_BUDGET:.0f}-second reading budget for one file")
+                             f"{seconds_budget:.0f}-second reading budget for one file")
                 break
             try:
                 lines = _page_lines(pdf, i)

