@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     keep_alive_s: int = 5
     #: Seconds a client has to send a whole request head (slow clients are disconnected).
     header_timeout_s: int = 10
+    #: Seconds a client has, from the start of a request, to send its whole body (408 after).
+    body_timeout_s: int = 10
+    #: API keys (a JSON list); when set, every request but the page's own files needs one
+    #: (Authorization: Bearer KEY, X-API-Key: KEY, or the page's sign-in). Empty: no keys.
+    api_keys: list[SecretStr] = Field(default_factory=list)
+    #: Origins whose web pages may call the API from a browser (CORS), as a JSON list,
+    #: e.g. ["https://portal.example.org"]. Empty (the default): cross-origin calls are refused.
+    cors_origins: list[str] = Field(default_factory=list)
     #: Most values one filter parameter may repeat (country=..., objective=...).
     max_filter_values: int = 100
     #: Host headers the server answers (DNS rebinding); "*" answers any. `serve --host`
@@ -78,7 +86,7 @@ class Settings(BaseSettings):
     server_http: Literal["h11", "httptools"] = "h11"
 
     @field_validator("batch_size", "passage_tokens", "max_body_bytes", "max_header_bytes", "max_connections",
-                     "keep_alive_s", "header_timeout_s", "max_filter_values", "search_threads", "file_seconds")
+                     "keep_alive_s", "header_timeout_s", "body_timeout_s", "max_filter_values", "search_threads", "file_seconds")
     @classmethod
     def _positive(cls, v: int) -> int:
         if v <= 0:
@@ -91,6 +99,22 @@ class Settings(BaseSettings):
         if v < 0:
             raise ValueError("must be 0 (read in the indexing process) or a positive number of MB")
         return v
+
+    @field_validator("api_keys")
+    @classmethod
+    def _long_keys(cls, v: list[SecretStr]) -> list[SecretStr]:
+        for key in v:
+            if len(key.get_secret_value()) < 16:
+                raise ValueError("an API key must be at least 16 characters (e.g. `openssl rand -hex 24`)")
+        return v
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, v: list[str]) -> list[str]:
+        for origin in v:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"{origin!r} is not an origin: write scheme://host[:port], e.g. https://portal.example.org")
+        return [o.rstrip("/") for o in v]
 
     @property
     def models_dir(self) -> Path:

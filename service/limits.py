@@ -26,22 +26,28 @@ HTML_CSP = (
 )
 
 
-def _json(status: int, param: str | None, message: str) -> tuple[dict[str, Any], bytes]:
+async def send_error(send, status: int, param: str | None, message: str,
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer with the API's error shape ({"detail": {"param", "message"}}) from an ASGI
+    middleware, before the app sees the request."""
     body = json.dumps({"detail": {"param": param, "message": message}}).encode()
-    start = {
+    await send({
         "type": "http.response.start",
         "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-    }
-    return start, body
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    *(headers or [])],
+    })
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyLimit:
     """Refuse request bodies over `max_bytes` with a 413, whether announced by
-    Content-Length or streamed (chunked): the body is read at most once past the limit."""
+    Content-Length or streamed (chunked): the body is read at most once past the limit. A
+    body that has not all arrived `timeout_s` after the request began is a 408 (a client
+    trickling its body would otherwise hold the request, and its memory, indefinitely)."""
 
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, timeout_s: float = 10.0):
+        self.app, self.max_bytes, self.timeout_s = app, max_bytes, timeout_s
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -50,8 +56,13 @@ class BodyLimit:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 return await self._refuse(send)
         chunks, size = [], 0
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), deadline - asyncio.get_running_loop().time())
+            except TimeoutError:
+                return await send_error(send, 408, "body", f"the request body did not arrive within "
+                                        f"{self.timeout_s:g} s; send it whole", [(b"connection", b"close")])
             if message["type"] != "http.request":
                 return  # the client went away
             chunks.append(message.get("body", b""))
@@ -73,9 +84,7 @@ class BodyLimit:
         return await self.app(scope, replay, send)
 
     async def _refuse(self, send):
-        start, body = _json(413, "body", f"the request body is over {self.max_bytes:,} bytes; send fewer filter values")
-        await send(start)
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 413, "body", f"the request body is over {self.max_bytes:,} bytes; send fewer filter values")
 
 
 class SecurityHeaders:

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.types import SearchError, UnknownDocument
 from practice_search.config import Settings, get_settings
+from service.access import install_access
 from service.docs import install_docs
 from service.limits import BodyLimit, SecurityHeaders, allowed_hosts
 from service.routes import facets, gapmap, health, objectives, practices, search
@@ -141,8 +142,10 @@ def create_app(
     app.add_middleware(
         GZipMiddleware, minimum_size=1000
     )  # results are text: much smaller on slow links
-    # outermost last: host check, then headers on every answer (errors included), then the body limit
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # outermost last: host check, then headers on every answer (errors included), then CORS,
+    # the API key (before any body is read), then the body's size and deadline
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
+    install_access(app, settings)
     app.add_middleware(SecurityHeaders)
     hosts = allowed_hosts(settings, listen_host)
     if "*" not in hosts:

@@ -34,6 +34,8 @@ const I18N = {
     answerMark: "El pasaje que responde a la búsqueda",
     gapCell: (n, o, c) => `${n} prácticas, objetivo ${o}, ${c}`, gapEmpty: (o, c) => `Sin prácticas: objetivo ${o}, ${c}`,
     gapCount: (n) => `${n} prácticas en el mapa`, total: "Total", filtersUnderstood: "Filtros:",
+    signInNeeded: "Este servidor pide una clave de acceso. Pídala a quien lo administra.", keyLabel: "Clave de acceso",
+    signInButton: "Entrar", badKey: "Esa clave no es válida en este servidor.",
     errorPrefix: "No se pudo completar la búsqueda: ", networkError: "No hay conexión con el servidor. Inténtelo de nuevo.",
     docTitle: "Práctica",
     inferred: "inferido", suggested: "sugerido", inferredTitle: (c) => `Inferido del texto, no etiquetado (confianza ${c})`,
@@ -71,6 +73,8 @@ const I18N = {
     answerMark: "The passage that answers the search",
     gapCell: (n, o, c) => `${n} practices, objective ${o}, ${c}`, gapEmpty: (o, c) => `No practices: objective ${o}, ${c}`,
     gapCount: (n) => `${n} practices on the map`, total: "Total", filtersUnderstood: "Filters:",
+    signInNeeded: "This server asks for an access key. Ask whoever runs it.", keyLabel: "Access key",
+    signInButton: "Sign in", badKey: "That key is not valid on this server.",
     errorPrefix: "The search could not be completed: ", networkError: "No connection to the server. Please try again.",
     docTitle: "Practice",
     inferred: "inferred", suggested: "suggested", inferredTitle: (c) => `Inferred from the text, not tagged (confidence ${c})`,
@@ -141,9 +145,42 @@ async function api(path, search) {
   const body = await resp.json().catch(() => ({}));
   if (!resp.ok) {
     const d = body.detail || {};
-    throw new Error(d.message ? `${d.param ? d.param + ": " : ""}${d.message}` : `HTTP ${resp.status}`);
+    const err = new Error(d.message ? `${d.param ? d.param + ": " : ""}${d.message}` : `HTTP ${resp.status}`);
+    err.needsKey = resp.status === 401 && d.param === "authorization";
+    throw err;
   }
   return body;
+}
+
+/* Where the server has API keys, the page signs in once: POST /session sets an HttpOnly
+   cookie, so every request and link (CSV downloads included) carries the key. */
+async function signIn(event) {
+  event.preventDefault();
+  let resp;
+  try {
+    resp = await fetch("/session", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ key: $("api-key").value }),
+    });
+  } catch { signInError(t("networkError")); return; }
+  if (!resp.ok) { signInError(t("badKey")); $("api-key").select(); return; }
+  signInError(null);
+  $("api-key").value = "";
+  $("signin").hidden = true;
+  render();
+}
+
+function signInError(message) {
+  $("signin-error").hidden = !message;
+  $("signin-error").textContent = message || "";
+}
+
+function askForKey() {
+  $("signin").hidden = false;
+  $("search-form").hidden = true;
+  $("hint").hidden = true;
+  $("status").textContent = "";
+  $("api-key").focus();
 }
 
 function showError(err) {
@@ -438,7 +475,8 @@ async function render() {
     else if (view === "gap") await showGap(p);
     else await runSearch(p);
   } catch (err) {
-    if (seq === renderSeq) { showError(err); $("status").textContent = ""; }
+    if (seq === renderSeq && err.needsKey) askForKey();
+    else if (seq === renderSeq) { showError(err); $("status").textContent = ""; }
   }
 }
 
@@ -452,6 +490,7 @@ function formState() {
 document.addEventListener("DOMContentLoaded", () => {
   if (!params().get("ui")) state.ui = (navigator.language || "es").toLowerCase().startsWith("en") ? "en" : "es";
   $("search-form").addEventListener("submit", (e) => { e.preventDefault(); go(formState()); });
+  $("signin").addEventListener("submit", signIn);
   for (const f of [...FILTERS, "mode"]) $(f).addEventListener("change", () => go(formState()));
   for (const b of document.querySelectorAll("[data-ui]")) b.addEventListener("click", () => go({ ui: b.dataset.ui }, { replace: true }));
   for (const b of document.querySelectorAll("[data-view]")) {

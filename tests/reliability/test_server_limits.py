@@ -23,7 +23,7 @@ def small_server(seeds_dir: Path, tmp_path_factory) -> Iterator[Server]:
         index, tmp_path_factory.mktemp("limits") / "server.log", fake=True,
         env_extra={"PRACTICE_SEARCH_MAX_CONNECTIONS": "4", "PRACTICE_SEARCH_MAX_BODY_BYTES": "20000",
                    "PRACTICE_SEARCH_MAX_HEADER_BYTES": "16384", "PRACTICE_SEARCH_MAX_FILTER_VALUES": "10",
-                   "PRACTICE_SEARCH_HEADER_TIMEOUT_S": "1"},
+                   "PRACTICE_SEARCH_HEADER_TIMEOUT_S": "1", "PRACTICE_SEARCH_BODY_TIMEOUT_S": "1"},
     )
     yield server
     stop_server(server.process)
@@ -117,6 +117,33 @@ def test_a_slow_client_is_disconnected_and_others_are_answered(small_server: Ser
         for _ in range(3):
             assert c.get("/health").status_code == 200
             time.sleep(0.6)
+
+
+def test_a_body_that_trickles_in_is_a_408_and_others_are_answered(small_server: Server):
+    """A client that sends its head whole, then its body a few bytes at a time, gets a 408
+    once the body deadline (1 s here) passes; the server answers others meanwhile."""
+    u = urlparse(small_server.url)
+    s = socket.create_connection((u.hostname, u.port), timeout=5)
+    try:
+        s.sendall(b"POST /search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 200\r\n\r\n{\"q\": ")
+        t0 = time.monotonic()
+        for _ in range(3):
+            s.sendall(b" ")  # a byte now and then does not reset the deadline
+            assert _health(small_server) == 200 and time.monotonic() - t0 < 1.5
+            time.sleep(0.3)
+        s.settimeout(5)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert time.monotonic() - t0 < 4
+    finally:
+        s.close()
+    assert _health(small_server) == 200
 
 
 def test_security_headers_on_every_response(small_server: Server):

@@ -60,10 +60,12 @@ class Server:
 
 
 def start_server(
-    index_dir: Path, log: Path, *, fake: bool, ready_s: float = 120, env_extra: dict[str, str] | None = None
+    index_dir: Path, log: Path, *, fake: bool, ready_s: float = 120, env_extra: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Server:
     """Start `practice-search serve` and wait until /health answers (`env_extra`: settings
-    for this server, e.g. PRACTICE_SEARCH_MAX_CONNECTIONS)."""
+    for this server, e.g. PRACTICE_SEARCH_MAX_CONNECTIONS; `headers`: sent with /health,
+    e.g. an API key)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), **(env_extra or {})}
     env.pop("PRACTICE_SEARCH_TEST_ENCODER", None)
@@ -91,7 +93,7 @@ def start_server(
                 f"the server exited with {proc.returncode}:\n{log.read_text(errors='replace')}"
             )
         try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+            if httpx.get(f"{url}/health", timeout=2, headers=headers).status_code == 200:
                 return Server(url, index_dir, proc, log)
         except httpx.HTTPError:
             pass
