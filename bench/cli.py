@@ -35,6 +35,8 @@ def register(subparsers) -> None:
     p.add_argument("--skip-scale", action="store_true", help="skip the synthetic 10k-1M scale runs")
     p.add_argument("--skip-peer", action="store_true", help="skip the txtai comparison")
     p.add_argument("--skip-api", action="store_true", help="skip the served-API load runs")
+    p.add_argument("--skip-stress", action="store_true",
+                   help="skip the stress runs (16 and 64 clients, slow clients, a 150 MB header)")
     p.add_argument("--skip-indexing", action="store_true", help="skip the indexing throughput run")
     p.add_argument("--skip-profile", action="store_true", help="skip the per-stage query profile")
     p.add_argument("--skip-precision", action="store_true", help="skip the fp32/bf16/int8 comparison")
@@ -137,6 +139,13 @@ def run(args: argparse.Namespace) -> int:
             fresh_server_per_run=not quick, log=log,
         ), log)
 
+    if not args.skip_stress:
+        from bench.stress import run_stress
+
+        log("the server under stress")
+        bench["stress"] = _guard(lambda: run_stress(
+            args.index, distinct_variants(QUERIES, per_query=1), quick=quick, log=log), log)
+
     if not args.skip_profile:
         from bench.profile import profile_search
 
@@ -221,8 +230,8 @@ def _guard(section, log) -> dict[str, Any]:
 
 def _argv_echo(args: argparse.Namespace) -> list[str]:
     out = ["--index", str(args.index), "--json-out", str(args.json_out)]
-    for flag in ("quick", "skip_scale", "skip_peer", "skip_api", "skip_indexing", "skip_profile", "skip_facade",
-                 "skip_milvus"):
+    for flag in ("quick", "skip_scale", "skip_peer", "skip_api", "skip_stress", "skip_indexing", "skip_profile",
+                 "skip_facade", "skip_milvus"):
         if getattr(args, flag):
             out.append("--" + flag.replace("_", "-"))
     return out

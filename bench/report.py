@@ -65,9 +65,11 @@ def check_targets(bench: dict[str, Any]) -> dict[str, Any]:
             put(f"search_p50_over_txtai ({mode}, in process, same run)", ratio, 0.5, ratio <= 0.5)
     from bench.milvus import milvus_targets
     from bench.precision import precision_targets
+    from bench.stress import stress_targets
 
     milvus_targets(bench, put)
     precision_targets(bench, put)
+    stress_targets(bench, put)
     fac = (((bench.get("facade") or {}).get("1000000") or {}).get("backends") or {}).get("hnsw") or {}
     if fac.get("worst_p50_ms") is not None:
         v = fac["worst_p50_ms"]
@@ -160,6 +162,9 @@ def to_markdown(bench: dict[str, Any]) -> str:
                 f"{_f(st.get('request', {}).get('p50'))} |"
             )
         lines += ["", f"Server RSS after the run: {_mib(api.get('server_rss_bytes'))}.", ""]
+    from bench.stress import stress_markdown
+
+    lines += stress_markdown(bench.get("stress") or {})
     prof = bench.get("profile")
     if prof and not prof.get("skipped"):
         lines += ["## Where a query's time goes (in process, one query at a time)", "", "| stage | p50 ms | p95 ms |", "|---|---|---|"]

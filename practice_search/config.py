@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     max_header_bytes: int = 65_536
     #: Open connections and requests in progress beyond which new ones get a 503.
     max_connections: int = 128
+    #: Searches (and similar, facets, gap map) running at once, and how many more may wait
+    #: for a turn; past that a 503 with Retry-After (service.limits.Admission).
+    max_active_requests: int = 4
+    max_queued_requests: int = 64
     #: Seconds an idle keep-alive connection is kept open.
     keep_alive_s: int = 5
     #: Seconds a client has to send a whole request head (slow clients are disconnected).
@@ -86,6 +90,7 @@ class Settings(BaseSettings):
     server_http: Literal["h11", "httptools"] = "h11"
 
     @field_validator("batch_size", "passage_tokens", "max_body_bytes", "max_header_bytes", "max_connections",
+                     "max_active_requests", "max_queued_requests",
                      "keep_alive_s", "header_timeout_s", "body_timeout_s", "max_filter_values", "search_threads", "file_seconds")
     @classmethod
     def _positive(cls, v: int) -> int:

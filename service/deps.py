@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from service.state import IndexHolder
 
 
-def get_search(request: Request) -> IndexHolder:
-    """The open index (see service.state for how a rebuilt one is picked up)."""
+async def get_search(request: Request) -> IndexHolder:
+    """The open index (see service.state for how a rebuilt one is picked up). Async: a
+    plain attribute read needs no trip through the thread pool."""
     return request.app.state.holder
 
 

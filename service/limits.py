@@ -87,6 +87,40 @@ class BodyLimit:
         await send_error(send, 413, "body", f"the request body is over {self.max_bytes:,} bytes; send fewer filter values")
 
 
+class Admission:
+    """At most `active` searches (and the other routes that embed or scan the index) run at
+    once; up to `queued` more wait their turn on the event loop, holding no thread; past
+    that, a 503 with Retry-After. Without it every request in flight takes a thread of the
+    pool (40), and on a few cores their forward passes and the interpreter lock thrash: the
+    tail grows for everyone, /health included."""
+
+    PATHS = ("/search", "/practices", "/facets", "/gapmap")
+
+    def __init__(self, app, active: int, queued: int):
+        self.app, self.active, self.queued = app, active, queued
+        self._slots: asyncio.Semaphore | None = None
+        self.waiting = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(self.PATHS):
+            return await self.app(scope, receive, send)
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.active)
+        if self._slots.locked() and self.waiting >= self.queued:
+            return await send_error(
+                send, 503, None, f"the server is busy ({self.active} requests running, {self.waiting} "
+                "waiting); try again in a moment", [(b"retry-after", b"1")])
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            self._slots.release()
+
+
 class SecurityHeaders:
     """Add SECURITY_HEADERS to every response, and the CSP to every HTML one."""
 

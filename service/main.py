@@ -21,7 +21,7 @@ from indexer.types import SearchError, UnknownDocument
 from practice_search.config import Settings, get_settings
 from service.access import install_access
 from service.docs import install_docs
-from service.limits import BodyLimit, SecurityHeaders, allowed_hosts
+from service.limits import Admission, BodyLimit, SecurityHeaders, allowed_hosts
 from service.routes import facets, gapmap, health, objectives, practices, search
 from service.state import IndexHolder
 
@@ -142,8 +142,11 @@ def create_app(
     app.add_middleware(
         GZipMiddleware, minimum_size=1000
     )  # results are text: much smaller on slow links
+    app.add_middleware(Admission, active=settings.max_active_requests, queued=settings.max_queued_requests)
     # outermost last: host check, then headers on every answer (errors included), then CORS,
-    # the API key (before any body is read), then the body's size and deadline
+    # the API key (before any body is read), then the body's size and deadline, then the
+    # admission of expensive requests (a queued request has its body, and holds no slot
+    # while a slow client sends it)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
     install_access(app, settings)
     app.add_middleware(SecurityHeaders)

@@ -15,7 +15,9 @@ router = APIRouter(prefix="/health", tags=["health"])
 @router.get(
     "", response_model=HealthPublic, summary="Index loaded, counts, model, backend, build time"
 )
-def health(search: SearchDep) -> Any:
+async def health(search: SearchDep) -> Any:
+    """On the event loop (in-memory counts only), so it answers while every thread of the
+    pool is busy with searches."""
     stats = search.call("stats")
     embedder = search.index.embedder
     return {

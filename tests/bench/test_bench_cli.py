@@ -51,6 +51,16 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
         assert b["hybrid"]["filtered_1pct"]["matched_documents_median"] < b["hybrid"]["unfiltered"]["matched_documents_median"]
         assert all(b["facets"][f]["p50_ms"] > 0 for f in ("unfiltered", "filtered_1pct", "filtered_10pct"))
     assert bench["machine"]["cpu"].get("cpu_family")
+    # the server under stress: every search answered or shed, /health probed throughout
+    st = bench["stress"]
+    for run in ("clients_16", "clients_64"):
+        assert st[run]["ok"] + st[run]["shed_503"] == st[run]["requests"] > 0 and not st[run]["errors"], st[run]
+    for run in ("clients_16", "clients_64", "slowloris", "slowloris_over_limit", "huge_header"):
+        assert st[run]["health"]["probes"] > 0 and "-1" not in st[run]["health"]["statuses"], st[run]
+    assert "503" in st["slowloris_over_limit"]["health"]["statuses"]  # shed, not hung
+    assert st["huge_header"]["answer"].startswith("HTTP/1.1 4")  # refused long before its end
+    assert st["huge_header"]["sent_bytes"] < st["huge_header"]["header_bytes"]
+    assert "stress_health_max_ms (every run; each probe answered)" in bench["targets"]
     # Milvus beside FAISS: a Milvus Lite server at the quick size, the API side by side, Ray indexing
     mv = bench["milvus"]
     for f in ("unfiltered", "filtered_1pct", "filtered_10pct"):
@@ -62,6 +72,6 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
     assert mv["ray_indexing"]["plain"]["passages"] == mv["ray_indexing"]["ray"]["passages"]
     md = out_md.read_text()
     assert "Milvus beside FAISS" in md
-    assert "API latency" in md and "Search core at scale" in md and "whole search path" in md
+    assert "API latency" in md and "The server under stress" in md and "Search core at scale" in md and "whole search path" in md
     assert "| hnsw-sq8 |" in md
     assert "p50" in done.stdout

@@ -27,7 +27,7 @@ FAKE = "tests.fakes:FakeEncoder"
 SEED_DOC = "000_9f6ad38c9b693b1b"
 
 
-def check_error(r: httpx.Response, status: int | tuple[int, ...], param: str) -> str:
+def check_error(r: httpx.Response, status: int | tuple[int, ...], param: str | None) -> str:
     """A 4xx whose JSON names the parameter to fix and says what to do; no traceback."""
     statuses = status if isinstance(status, tuple) else (status,)
     assert r.status_code in statuses, r.text
