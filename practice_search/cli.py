@@ -6,8 +6,11 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import sqlite3
 import sys
+
+from practice_search.config import SETTINGS_FILE_ENV, get_settings
 
 #: subcommand -> (module with `register(subparsers)`, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -27,8 +30,14 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
         prog="practice-search",
         description="Multilingual semantic search over migration-governance practices.",
     )
+    parser.add_argument(
+        "--settings", metavar="FILE",
+        help="a settings file (TOML: `max_connections = 256`, `api_keys = [\"...\"]`); "
+        "environment variables (PRACTICE_SEARCH_*) override it",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    wanted = next((a for a in argv if not a.startswith("-")), None)
+    wanted = next((a for i, a in enumerate(argv) if not a.startswith("-")
+                   and (i == 0 or argv[i - 1] != "--settings")), None)
     if wanted in SUBCOMMANDS:
         # Import only the module of the subcommand asked for.
         importlib.import_module(SUBCOMMANDS[wanted][0]).register(sub)
@@ -69,6 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
+        return 2
+    if args.settings:
+        if not os.path.isfile(args.settings):
+            print(f"practice-search: error: settings file not found: {args.settings}", file=sys.stderr)
+            return 2
+        os.environ[SETTINGS_FILE_ENV] = os.path.abspath(args.settings)  # for child processes too
+    get_settings.cache_clear()
+    try:
+        get_settings()  # a bad file or value: say so before any work
+    except ValueError as exc:
+        print(f"practice-search {args.command}: error: {exc}", file=sys.stderr)
         return 2
     try:
         return int(args.func(args) or 0)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from corpus.isolation import FILE_MEMORY_MB, FILE_SECONDS
 
@@ -15,8 +21,36 @@ from corpus.isolation import FILE_MEMORY_MB, FILE_SECONDS
 DEFAULT_MODEL = "multilingual-e5-small"
 
 
+#: The environment variable naming a settings file (TOML; `serve --settings FILE` sets it).
+SETTINGS_FILE_ENV = "PRACTICE_SEARCH_SETTINGS_FILE"
+
+
+class SettingsFileError(ValueError):
+    """A settings file that cannot be used; the message says what to fix."""
+
+
+def _settings_file() -> Path | None:
+    raw = os.environ.get(SETTINGS_FILE_ENV, "").strip()
+    return Path(raw).expanduser() if raw else None
+
+
 class Settings(BaseSettings):
+    """Every setting, from (highest first) the constructor, the environment
+    (PRACTICE_SEARCH_NAME) and the settings file (TOML, `name = value`), else the default."""
+
     model_config = SettingsConfigDict(env_prefix="PRACTICE_SEARCH_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = _settings_file()
+        if path is None:
+            return init_settings, env_settings
+        _check_settings_file(path, set(settings_cls.model_fields))
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
 
     #: Where built models and the embedding cache live.
     home: Path = Field(default_factory=lambda: Path.home() / ".cache" / "practice-search")
@@ -90,7 +124,7 @@ class Settings(BaseSettings):
     server_http: Literal["h11", "httptools"] = "h11"
 
     @field_validator("batch_size", "passage_tokens", "max_body_bytes", "max_header_bytes", "max_connections",
-                     "max_active_requests", "max_queued_requests",
+                     "max_active_requests", "max_queued_requests", "max_k", "max_query_chars",
                      "keep_alive_s", "header_timeout_s", "body_timeout_s", "max_filter_values", "search_threads", "file_seconds")
     @classmethod
     def _positive(cls, v: int) -> int:
@@ -128,6 +162,24 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+
+def _check_settings_file(path: Path, known: set[str]) -> None:
+    """Refuse a missing or malformed file, and names that are not settings (a typo would
+    otherwise be ignored and the limit silently left at its default)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsFileError(f"settings file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsFileError(f"settings file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(k for k in data if k not in known)
+    if unknown:
+        raise SettingsFileError(
+            f"settings file {path}: unknown setting(s) {', '.join(unknown)}; settings are the "
+            "lower-case names of the README's table without the prefix (e.g. max_connections = 256)")
 
 
 @lru_cache(maxsize=1)
