@@ -90,6 +90,17 @@ _REGION_BY_CODE: dict[str, str] = {
     c: region for region, codes in _json("countries.json")["regions"].items() for c in codes
 }
 
+#: The regions' names in Spanish (the project's own wording of the usual UN terms).
+REGION_NAMES_ES = {
+    "Latin America and the Caribbean": "América Latina y el Caribe", "Northern America": "América del Norte",
+    "Africa": "África", "Europe": "Europa", "Asia": "Asia", "Oceania": "Oceanía", "Other": "Otras",
+}
+
+
+def region_name(region: str, lang: str = "en") -> str:
+    """A region's display name in 'en' or 'es' (unknown names come back as they are)."""
+    return REGION_NAMES_ES.get(region, region) if lang.lower().startswith("es") else region
+
 
 _FOLD_CACHE: dict[int, str] = {}
 

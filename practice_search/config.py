@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     max_query_chars: int = 1000
     #: Largest k a search may ask for.
     max_k: int = 100
+    #: Most practices one CSV export of a search holds (streamed, a page at a time).
+    max_export_rows: int = 5000
     # --- the server's limits (practice-search serve; service.limits) ---
     #: Largest request body (a POST /search), in bytes: larger ones get a 413.
     max_body_bytes: int = 1_000_000
@@ -124,7 +126,7 @@ class Settings(BaseSettings):
     server_http: Literal["h11", "httptools"] = "h11"
 
     @field_validator("batch_size", "passage_tokens", "max_body_bytes", "max_header_bytes", "max_connections",
-                     "max_active_requests", "max_queued_requests", "max_k", "max_query_chars",
+                     "max_active_requests", "max_queued_requests", "max_k", "max_query_chars", "max_export_rows",
                      "keep_alive_s", "header_timeout_s", "body_timeout_s", "max_filter_values", "search_threads", "file_seconds")
     @classmethod
     def _positive(cls, v: int) -> int:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import HTTPException
-from fastapi.responses import Response
 
 from indexer.types import Filters
 from service.schemas import FilterParams
@@ -50,20 +47,6 @@ def safe_cell(value: Any) -> str:
     if s[:1] in ("=", "+", "@", "\t", "\r"):
         s = "'" + s
     return s
-
-
-def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], filename: str) -> Response:
-    """A UTF-8 CSV download (with a byte-order mark, so spreadsheets show accents right)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(header)
-    for row in rows:
-        w.writerow([safe_cell(v) for v in row])
-    return Response(
-        content="\ufeff" + buf.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def join(values: Iterable[Any]) -> str:

@@ -13,6 +13,17 @@ from indexer.types import DocumentHit, PassageHit
 Mode = Literal["hybrid", "dense", "bm25"]
 Format = Literal["json", "csv"]
 Sort = Literal["relevance", "published", "title"]
+Ui = Literal["es", "en"]
+Sep = Literal["comma", "semicolon"]
+
+
+class ExportParams(BaseModel):
+    """How a CSV export reads: labels and names in the interface language, its separator."""
+
+    ui: Ui = Field("en", description="Language of the CSV's headings, country names and objective labels.")
+    sep: Sep | None = Field(
+        None, description="CSV separator: comma or semicolon (default: semicolon for ui=es, as "
+        "Spanish-locale spreadsheets expect; comma otherwise).")
 
 
 class FilterParams(BaseModel):
@@ -58,7 +69,7 @@ class FilterParams(BaseModel):
         return [v] if isinstance(v, str | int) and not isinstance(v, bool) else v
 
 
-class SearchRequest(FilterParams):
+class SearchRequest(FilterParams, ExportParams):
     """A search: the query, the filters and the page of results wanted."""
 
     q: str = Field(
@@ -75,7 +86,9 @@ class SearchRequest(FilterParams):
     mode: Mode = Field("hybrid", description="hybrid (default), dense (meaning) or bm25 (words).")
     k: int = Field(10, description="How many practices to return (1 to the server's max_k).")
     offset: int = Field(0, description="How many practices to skip (paging).")
-    format: Format = Field("json", description="json, or csv for a spreadsheet download.")
+    format: Format = Field(
+        "json", description="json, or csv: every result of the query and filters (k and offset do "
+        "not apply; at most the server's MAX_EXPORT_ROWS), streamed, with a link to each practice.")
 
 
 class FacetsRequest(FilterParams):
@@ -88,7 +101,7 @@ class SimilarRequest(FilterParams):
     k: int = Field(10, description="How many similar practices to return.")
 
 
-class GapMapRequest(FilterParams):
+class GapMapRequest(FilterParams, ExportParams):
     q: str | None = Field(
         None, description="Map the matches of this query; all documents when absent."
     )

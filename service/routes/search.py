@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
 
 from indexer.types import SearchError
-from service.common import csv_response, join, parse_filter_params
+from service.common import parse_filter_params
 from service.deps import SearchDep
+from service.exports import HEADINGS, csv_stream, export_hits, hit_row, separator
 from service.schemas import ErrorResponse, SearchRequest, SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])
@@ -21,23 +21,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}
 }
-
-CSV_HEADER = (
-    "rank",
-    "doc_id",
-    "title",
-    "score",
-    "countries",
-    "objectives",
-    "languages",
-    "years",
-    "doc_type",
-    "sections",
-    "passage_id",
-    "passage_section",
-    "passage_text",
-)
-
 
 def run_search(req: SearchRequest, search: SearchDep) -> dict[str, Any]:
     """Validate the request, run it on the index snapshot, return the contract's JSON shape."""
@@ -68,45 +51,24 @@ def run_search(req: SearchRequest, search: SearchDep) -> dict[str, Any]:
     return out
 
 
-def objective_cells(hit: dict[str, Any]) -> list[str]:
-    """A hit's objectives for a CSV cell, inferred ones marked: ["6", "21 (inferred 0.93)"]."""
-    inferred = {o["number"]: o for o in hit.get("inferred", ())}
-    out = []
-    for n in hit["objectives"]:
-        o = inferred.get(n)
-        out.append(f"{n} ({o['source']} {o['confidence']:.2f})" if o else str(n))
-    return out
+def search_export(req: SearchRequest, search: SearchDep, base_url: str) -> Any:
+    """Every result of the query and filters as CSV (up to MAX_EXPORT_ROWS), streamed;
+    `k` and `offset` do not apply."""
+    from practice_search.config import get_settings
+
+    settings = search.settings or get_settings()
+    page = min(100, settings.max_k)
+    first, hits = export_hits(lambda k, offset: run_search(req.model_copy(update={"k": k, "offset": offset}), search),
+                              settings.max_export_rows, page)
+    rows = (hit_row(h, req.ui, base_url) for h in hits)
+    headers = {"X-Matched-Documents": str(first["matched_documents"]), "X-Export-Cap": str(settings.max_export_rows)}
+    return csv_stream(HEADINGS[req.ui], rows, "practice-search-results.csv", separator(req.sep, req.ui), headers)
 
 
-def search_csv(out: dict[str, Any]) -> Response:
-    """One row per practice, with its answering (best) passage."""
-    rows = []
-    for h in out["hits"]:
-        best = h["passages"][0] if h["passages"] else {}
-        sections = dict.fromkeys(p["section_kind"] for p in h["passages"])
-        rows.append(
-            (
-                h["rank"],
-                h["doc_id"],
-                h["title"],
-                round(h["score"], 4),
-                join(h["countries"]),
-                join(objective_cells(h)),
-                join(h["languages"]),
-                join(h["years"]),
-                h["doc_type"] or "",
-                join(sections),
-                best.get("passage_id", ""),
-                best.get("section", ""),
-                best.get("text", ""),
-            )
-        )
-    return csv_response(CSV_HEADER, rows, "practice-search-results.csv")
-
-
-def respond(req: SearchRequest, search: SearchDep) -> Any:
-    out = run_search(req, search)
-    return search_csv(out) if req.format == "csv" else out
+def respond(req: SearchRequest, search: SearchDep, request: Request) -> Any:
+    if req.format == "csv":
+        return search_export(req, search, str(request.base_url).rstrip("/"))
+    return run_search(req, search)
 
 
 @router.get(
@@ -116,8 +78,8 @@ def respond(req: SearchRequest, search: SearchDep) -> Any:
     summary="Search practices (query string; repeat country/objective for several); "
     "without q, list the practices passing the filters",
 )
-def search_get(req: Annotated[SearchRequest, Query()], search: SearchDep) -> Any:
-    return respond(req, search)
+def search_get(req: Annotated[SearchRequest, Query()], search: SearchDep, request: Request) -> Any:
+    return respond(req, search, request)
 
 
 @router.post(
@@ -126,5 +88,5 @@ def search_get(req: Annotated[SearchRequest, Query()], search: SearchDep) -> Any
     responses={**ERRORS, **CSV_RESPONSE},
     summary="Search practices (JSON body)",
 )
-def search_post(req: SearchRequest, search: SearchDep) -> Any:
-    return respond(req, search)
+def search_post(req: SearchRequest, search: SearchDep, request: Request) -> Any:
+    return respond(req, search, request)

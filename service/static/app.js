@@ -302,7 +302,9 @@ function card(hit) {
 }
 
 function setDownloads(search) {
-  const csv = new URLSearchParams(search); csv.set("format", "csv");
+  // the CSV holds every result (not this page), labelled in the interface language
+  const csv = new URLSearchParams(search); csv.set("format", "csv"); csv.set("ui", state.ui);
+  csv.delete("k"); csv.delete("offset");
   const json = new URLSearchParams(search); json.set("format", "json");
   $("dl-csv").href = `/search?${csv}`;
   $("dl-json").href = `/search?${json}`;
@@ -413,7 +415,7 @@ async function showDoc(id, answer) {
 async function showGap(p) {
   const search = apiParams(p);
   const gm = await api("/gapmap", search);
-  const csv = new URLSearchParams(search); csv.set("format", "csv");
+  const csv = new URLSearchParams(search); csv.set("format", "csv"); csv.set("ui", state.ui);
   $("dl-gap-csv").href = `/gapmap?${csv}`;
   Object.assign(state.countryNames, gm.column_labels || {});
   const max = Math.max(1, ...gm.matrix.flat());
