@@ -160,8 +160,11 @@ class BrowseMixin:
         ctry = store.country_matrix(c_sources)[docs][:, : len(store.countries)]  # (d, c)
         columns = list(store.countries)
         names = [country_display_name(c) for c in columns]
+        members: dict[str, list[str]] = {}
         if by_region:
             regions = [_country_region(c) for c in columns]
+            for c, r in zip(columns, regions, strict=True):
+                members.setdefault(r, []).append(c)
             columns = sorted(set(regions))
             names = list(columns)
             reg = np.zeros((len(store.countries), len(columns)), dtype=bool)
@@ -203,6 +206,9 @@ class BrowseMixin:
             "by_region": by_region,
             "columns": columns,
             "column_names": names,
+            # by region: the index's countries in each, so a cell opens exactly its documents
+            # (a search for any of them and the objective)
+            "members": members,
             "rows": rows,
             "matrix": counts.tolist(),
             "matched_documents": int(len(docs)),

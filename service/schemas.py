@@ -236,6 +236,9 @@ class HealthPublic(BaseModel):
     stats: dict[str, Any] = Field(
         default_factory=dict, description="Everything the index reports about itself."
     )
+    limits: dict[str, int] = Field(
+        default_factory=dict, description="What a request may ask for: max_query_chars, max_k, "
+        "max_export_rows, max_filter_values.")
 
 
 class GapRow(BaseModel):
@@ -272,6 +275,9 @@ class GapMapPublic(BaseModel):
     column_labels: dict[str, dict[str, str]] = Field(
         default_factory=dict, description='Column -> {"en": name, "es": name}.'
     )
+    members: dict[str, list[str]] = Field(
+        default_factory=dict, description="With by_region: each region's countries in the index "
+        "(a cell's practices are a search for any of them and the objective).")
     rows: list[GapRow]
     matrix: list[list[int]] = Field(
         description="counts as a 23 x columns matrix, rows in objective order."

@@ -12,6 +12,15 @@ from service.schemas import HealthPublic
 router = APIRouter(prefix="/health", tags=["health"])
 
 
+def limits(settings: Any) -> dict[str, int]:
+    """What a client may ask for: the page bounds its query box and pages by these."""
+    from practice_search.config import get_settings
+
+    s = settings or get_settings()
+    return {"max_query_chars": s.max_query_chars, "max_k": s.max_k, "max_export_rows": s.max_export_rows,
+            "max_filter_values": s.max_filter_values}
+
+
 @router.get(
     "", response_model=HealthPublic, summary="Index loaded, counts, model, backend, build time"
 )
@@ -33,4 +42,5 @@ async def health(search: SearchDep) -> Any:
         "query_runtime": getattr(embedder, "query_runtime", None),
         # the index's own figures, without the server's filesystem paths
         "stats": {k: v for k, v in stats.items() if k != "index"},
+        "limits": limits(search.settings),
     }

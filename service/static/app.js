@@ -42,6 +42,15 @@ const I18N = {
     facetInferred: (n) => `${n} inferidos`, thisPassage: "Este pasaje trata de",
     gapInferred: (k) => `${k} por inferencia`, gapInferredShort: (k) => `${k} inf.`, gapLegend: "«inf.» cuenta las prácticas situadas en la celda solo por objetivos inferidos del texto (no etiquetados).",
     suggestedRow: "Objetivos sugeridos (baja confianza)",
+    docTypeLabel: "Tipo de documento", anyDocType: "Todos los tipos", yearsLabel: "Años", yearFrom: "Desde", yearTo: "Hasta",
+    sortLabel: "Orden", sort_published: "Más recientes primero", sort_title: "Título (A-Z)",
+    addCountry: "Añadir un país", addObjective: "Añadir un objetivo", chipsLabel: "Filtros elegidos",
+    removeFilter: (l) => `Quitar el filtro: ${l}`, yearRange: (a, b) => `Años ${a || "…"}–${b || "…"}`,
+    tooLong: (n, max) => `Su pregunta tiene ${n} caracteres; el máximo es ${max}. Acórtela para buscar.`,
+    browsedTitle: (n) => `${n} ${n === 1 ? "práctica" : "prácticas"}, por título`,
+    gapByCountry: "Por país", gapByRegion: "Por región", gapColumns: "Columnas",
+    gapAll: (n) => `Mostrar los ${n} países`, gapTop: (n) => `Mostrar solo los ${n} con más prácticas`,
+    gapKeys: "Dentro del mapa, las flechas pasan de celda en celda; Intro abre las prácticas de la celda.",
   },
   en: {
     title: "Migration practice search", skip: "Skip to results",
@@ -81,12 +90,24 @@ const I18N = {
     facetInferred: (n) => `${n} inferred`, thisPassage: "This passage is about",
     gapInferred: (k) => `${k} by inference`, gapInferredShort: (k) => `${k} inf.`, gapLegend: "“inf.” counts the practices placed in the cell only by objectives inferred from the text (not tagged).",
     suggestedRow: "Suggested objectives (low confidence)",
+    docTypeLabel: "Document type", anyDocType: "All types", yearsLabel: "Years", yearFrom: "From", yearTo: "To",
+    sortLabel: "Order", sort_published: "Newest first", sort_title: "Title (A-Z)",
+    addCountry: "Add a country", addObjective: "Add an objective", chipsLabel: "Chosen filters",
+    removeFilter: (l) => `Remove the filter: ${l}`, yearRange: (a, b) => `Years ${a || "…"}–${b || "…"}`,
+    tooLong: (n, max) => `Your question has ${n} characters; the most is ${max}. Shorten it to search.`,
+    browsedTitle: (n) => `${n} ${n === 1 ? "practice" : "practices"}, by title`,
+    gapByCountry: "By country", gapByRegion: "By region", gapColumns: "Columns",
+    gapAll: (n) => `Show all ${n} countries`, gapTop: (n) => `Show only the ${n} with most practices`,
+    gapKeys: "Inside the map, arrow keys move from cell to cell; Enter opens the cell's practices.",
   },
 };
 
 const $ = (id) => document.getElementById(id);
-const FILTERS = ["country", "objective", "section", "lang"];
-const state = { ui: "es", objectives: [], countryNames: {}, offset: 0, k: 10, lastSearch: null };
+/* Country and objective take several values (any of them matches), shown as chips; the
+   other filters take one. */
+const MULTI = ["country", "objective", "doc_type"];
+const SINGLE = ["section", "lang", "year_from", "year_to"];
+const state = { ui: "es", objectives: [], countryNames: {}, offset: 0, k: 10, lastSearch: null, maxQuery: 1000, maxK: 100 };
 
 function t(key, ...args) {
   const v = (I18N[state.ui] || I18N.en)[key];
@@ -122,18 +143,28 @@ function params() { return new URLSearchParams(location.search); }
 function go(updates, { replace = false } = {}) {
   const p = params();
   for (const [k, v] of Object.entries(updates)) {
-    if (v === null || v === undefined || v === "") p.delete(k); else p.set(k, v);
+    p.delete(k);
+    if (Array.isArray(v)) for (const x of v) p.append(k, x);
+    else if (v !== null && v !== undefined && v !== "") p.set(k, v);
   }
   const url = `${location.pathname}?${p.toString()}`;
   if (replace) history.replaceState(null, "", url); else history.pushState(null, "", url);
   render();
 }
 
+/* Before leaving a list for a document (or another page of state), remember how many
+   results it showed and where it was scrolled, so Back restores both. */
+function rememberPlace() {
+  history.replaceState({ ...(history.state || {}), shown: state.offset, scroll: window.scrollY }, "");
+}
+
 function apiParams(p, withQuery = true) {
   const out = new URLSearchParams();
   if (withQuery && p.get("q")) out.set("q", p.get("q"));
-  for (const f of FILTERS) if (p.get(f)) out.set(f, p.get(f));
+  for (const f of MULTI) for (const v of p.getAll(f)) out.append(f, v);
+  for (const f of SINGLE) if (p.get(f)) out.set(f, p.get(f));
   if (p.get("mode") && p.get("mode") !== "hybrid") out.set("mode", p.get("mode"));
+  if (!(withQuery && p.get("q")) && p.get("sort") === "title") out.set("sort", "title");
   return out;
 }
 
@@ -210,6 +241,7 @@ function applyI18n() {
   document.documentElement.lang = state.ui;
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
+  for (const node of document.querySelectorAll("[data-i18n-aria]")) node.setAttribute("aria-label", t(node.dataset.i18nAria));
   for (const b of document.querySelectorAll("[data-ui]")) b.setAttribute("aria-pressed", String(b.dataset.ui === state.ui));
   document.title = t("title");
 }
@@ -230,21 +262,46 @@ async function refreshFacets(p) {
   // count is how many practices choosing it gives.
   const facets = await api("/facets", apiParams(p));
   Object.assign(state.countryNames, facets.country_names || {});
-  const countries = Object.entries(facets.countries).sort((a, b) => b[1] - a[1] || countryLabel(a[0]).localeCompare(countryLabel(b[0])));
-  const sel = p.get("country") || "";
-  if (sel && !facets.countries[sel]) countries.push([sel, 0]);
-  fillSelect($("country"), "anyCountry", countries.map(([c, n]) => [c, `${countryLabel(c)} (${n})`]), sel);
-  const objSel = p.get("objective") || "";
-  fillSelect($("objective"), "anyObjective",
-    state.objectives.map((o) => {
+  // the country and objective selects add a value (a chip); the values chosen are not offered again
+  const chosen = (f) => p.getAll(f);
+  const countries = Object.entries(facets.countries).filter(([c]) => !chosen("country").includes(c))
+    .sort((a, b) => b[1] - a[1] || countryLabel(a[0]).localeCompare(countryLabel(b[0])));
+  fillSelect($("country"), chosen("country").length ? "addCountry" : "anyCountry",
+    countries.map(([c, n]) => [c, `${countryLabel(c)} (${n})`]), "");
+  fillSelect($("objective"), chosen("objective").length ? "addObjective" : "anyObjective",
+    state.objectives.filter((o) => !chosen("objective").includes(String(o.number))).map((o) => {
       const n = facets.objectives[o.number] || 0, inf = (facets.objectives_inferred || {})[o.number] || 0;
       return [o.number, `${objectiveLabel(o.number)} (${n}${inf ? `, ${t("facetInferred", inf)}` : ""})`];
-    }), objSel);
+    }), "");
+  fillSelect($("doc_type"), "anyDocType",
+    Object.entries(facets.doc_types || {}).filter(([d]) => !chosen("doc_type").includes(d))
+      .map(([d, n]) => [d, `${typeLabel(d)} (${n})`]), "");
+  renderChips(p);
   // the languages this index holds, not a fixed list
   const langSel = p.get("lang") || "";
   const langs = Object.entries(facets.languages).filter(([c]) => c !== "und");
   if (langSel && !facets.languages[langSel]) langs.push([langSel, 0]);
   fillSelect($("lang"), "anyLang", langs.map(([c, n]) => [c, `${I18N[state.ui][`lang_${c}`] || c.toUpperCase()} (${n})`]), langSel);
+}
+
+function typeLabel(d) { return I18N[state.ui][`type_${String(d).toLowerCase()}`] || d; }
+
+/* Chosen filters as chips: each removes its filter. */
+function renderChips(p) {
+  const list = $("chips");
+  list.replaceChildren();
+  list.setAttribute("aria-label", t("chipsLabel"));
+  const chip = (label, onRemove) => {
+    const b = el("button", { type: "button", class: "chip", "aria-label": t("removeFilter", label) }, el("span", { text: label }), el("span", { "aria-hidden": "true", text: " ×" }));
+    b.addEventListener("click", onRemove);
+    list.append(el("li", {}, b));
+  };
+  const labels = { country: countryLabel, objective: objectiveLabel, doc_type: typeLabel };
+  for (const f of MULTI) {
+    for (const v of p.getAll(f)) chip(labels[f](v), () => go({ [f]: p.getAll(f).filter((x) => x !== v) }));
+  }
+  if (p.get("year_from") || p.get("year_to")) chip(t("yearRange", p.get("year_from"), p.get("year_to")), () => go({ year_from: null, year_to: null }));
+  list.hidden = !list.children.length;
 }
 
 /* ---- search results ---- */
@@ -262,7 +319,9 @@ function link(href, text, cls) {
   a.addEventListener("click", (e) => {
     if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
     e.preventDefault();
+    rememberPlace();
     history.pushState(null, "", href);
+    window.scrollTo(0, 0);
     render();
   });
   return a;
@@ -317,6 +376,8 @@ function describeFilters(f) {
   if (f.objective) parts.push(f.objective.map(objectiveLabel).join(", "));
   if (f.section) parts.push(f.section.map((s) => t(`sec_${s}`)).join(", "));
   if (f.lang) parts.push(f.lang.map((l) => t(`lang_${l}`)).join(", "));
+  if (f.doc_type) parts.push(f.doc_type.map(typeLabel).join(", "));
+  if (f.year_from || f.year_to) parts.push(t("yearRange", f.year_from, f.year_to));
   return parts.length ? ` · ${t("filtersUnderstood")} ${parts.join(" · ")}` : "";
 }
 
@@ -329,7 +390,10 @@ async function runSearch(p, append = false) {
   $("hint").hidden = !browsing;
   $("status").textContent = t("loading");
   const search = apiParams(p, !similar);
-  search.set("k", String(state.k));
+  // Back to a list that had shown more: the same results again, then its scroll position
+  const place = !append && history.state && history.state.shown ? history.state : null;
+  const k = place ? Math.min(Math.max(place.shown, state.k), state.maxK) : state.k;
+  search.set("k", String(k));
   let res;
   if (similar) {
     res = await api(`/practices/${encodeId(similar)}/similar`, search);
@@ -347,11 +411,14 @@ async function runSearch(p, append = false) {
   for (const hit of res.hits) list.append(card(hit));
   const ms = Math.round(res.timing_ms.request ?? res.timing_ms.total ?? 0);
   const n = res.matched_documents;
+  const listed = p.get("sort") === "title" ? t("browsedTitle", n) : t("browsed", n);
   $("status").textContent = !n
     ? (res.hits.length ? t("nearestOnly") : t("none")) + describeFilters(res.filters || {})
-    : (browsing ? t("browsed", n) : t("found", n, res.matched_passages, ms)) + describeFilters(res.filters || {});
+    : (browsing ? listed : t("found", n, res.matched_passages, ms)) + describeFilters(res.filters || {});
   state.offset = (append ? state.offset : 0) + res.hits.length;
-  $("more").hidden = similar || state.offset >= res.matched_documents || res.hits.length < state.k;
+  $("more").hidden = similar || state.offset >= res.matched_documents || res.hits.length < k;
+  if (append) history.replaceState({ ...(history.state || {}), shown: state.offset }, "");
+  if (place && place.scroll != null) window.scrollTo(0, place.scroll);
 }
 
 function encodeId(id) { return id.split("/").map(encodeURIComponent).join("/"); }
@@ -412,42 +479,89 @@ async function showDoc(id, answer) {
 }
 
 /* ---- gap map ---- */
+const GAP_TOP = 12;  // countries shown at first, most practices first; the rest one click away
+
+/* Cell colour and text colour with a contrast of at least 4.5:1 (WCAG AA): dark text on
+   the lighter cells, white text on cells at least 85% of the heat colour. */
+function heat(n, max) {
+  const v = n / max;
+  return v <= 0.6 ? { alpha: 0.12 + v * (0.68 - 0.12) / 0.6, cls: "light" } : { alpha: 0.85 + (v - 0.6) * 0.15 / 0.4, cls: "dark" };
+}
+
 async function showGap(p) {
+  const byRegion = p.get("by") === "region";
   const search = apiParams(p);
+  if (byRegion) search.set("by_region", "true");
   const gm = await api("/gapmap", search);
   const csv = new URLSearchParams(search); csv.set("format", "csv"); csv.set("ui", state.ui);
   $("dl-gap-csv").href = `/gapmap?${csv}`;
-  Object.assign(state.countryNames, gm.column_labels || {});
+  if (!byRegion) Object.assign(state.countryNames, gm.column_labels || {});
+  const label = (c) => (byRegion ? ((gm.column_labels[c] || {})[state.ui] || c) : countryLabel(c));
+  $("gap-by-country").setAttribute("aria-pressed", String(!byRegion));
+  $("gap-by-region").setAttribute("aria-pressed", String(byRegion));
   const max = Math.max(1, ...gm.matrix.flat());
-  const table = $("gap");
   const total = (c) => gm.rows.reduce((n, r) => n + (r.counts[c] || 0), 0);
-  const columns = [...gm.columns].sort((a, b) => total(b) - total(a) || countryLabel(a).localeCompare(countryLabel(b)));
+  const ordered = [...gm.columns].sort((a, b) => total(b) - total(a) || label(a).localeCompare(label(b)));
+  const all = byRegion || p.get("cols") === "all" || ordered.length <= GAP_TOP;
+  const columns = all ? ordered : ordered.slice(0, GAP_TOP);
+  const more = $("gap-all");
+  more.hidden = byRegion || ordered.length <= GAP_TOP;
+  more.textContent = p.get("cols") === "all" ? t("gapTop", GAP_TOP) : t("gapAll", ordered.length);
   const head = el("tr", {}, el("th", { scope: "col", text: t("objective") }));
-  for (const c of columns) head.append(el("th", { scope: "col", text: countryLabel(c), title: c }));
+  for (const c of columns) head.append(el("th", { scope: "col", text: label(c), title: c }));
   const tbody = el("tbody");
-  for (const row of gm.rows) {
+  for (const [r, row] of gm.rows.entries()) {
     const o = row.objective;
     const tr = el("tr", {}, el("th", { scope: "row", title: objectiveTitle(o), text: objectiveLabel(o) }));
-    for (const c of columns) {
+    for (const [j, c] of columns.entries()) {
       const n = row.counts[c] || 0;
-      if (!n) { tr.append(el("td", { class: "empty", "aria-label": t("gapEmpty", o, countryLabel(c)) }, el("span", { "aria-hidden": "true", text: "·" }))); continue; }
+      const at = { "data-r": String(r), "data-c": String(j), tabindex: "-1" };  // one tab stop: arrows inside
+      if (!n) {
+        tr.append(el("td", { class: "empty" }, el("span", { ...at, class: "cell", role: "img", "aria-label": t("gapEmpty", o, label(c)), text: "·" })));
+        continue;
+      }
       const target = new URLSearchParams(search);
-      target.set("view", "search"); target.set("country", c); target.set("objective", String(o)); target.set("ui", state.ui);
+      target.delete("by_region"); target.delete("country");
+      for (const m of byRegion ? (gm.members[c] || []) : [c]) target.append("country", m);
+      target.set("view", "search"); target.set("objective", String(o)); target.set("ui", state.ui);
       // Without a query the cell opens the list of exactly its practices.
       const k = (row.inferred_counts || {})[c] || 0;
       const a = link(`?${target}`, String(n), "cell");
+      for (const [name, v] of Object.entries(at)) a.setAttribute(name, v);
       if (k) a.append(el("small", { class: "inf", text: t("gapInferredShort", k), title: t("gapInferred", k) }));
-      a.setAttribute("aria-label", t("gapCell", n, o, countryLabel(c)) + (k ? ` (${t("gapInferred", k)})` : ""));
+      a.setAttribute("aria-label", t("gapCell", n, o, label(c)) + (k ? ` (${t("gapInferred", k)})` : ""));
       if (k) a.dataset.inferred = String(k);
       a.dataset.objective = String(o); a.dataset.country = c;
-      const td = el("td", { class: "filled" }, a);
-      td.style.setProperty("--v", (0.15 + 0.85 * n / max).toFixed(3));
+      const { alpha, cls } = heat(n, max);
+      const td = el("td", { class: `filled ${cls}` }, a);
+      td.style.setProperty("--v", alpha.toFixed(3));
       tr.append(td);
     }
     tbody.append(tr);
   }
+  const table = $("gap");
   table.replaceChildren(el("caption", { class: "sr-only", text: t("gapHeading") }), el("thead", {}, head), tbody);
+  const first = table.querySelector(".cell");
+  if (first) first.tabIndex = 0;
   $("status").textContent = t("gapCount", gm.matched_documents);
+}
+
+/* Arrow keys, Home and End move between the map's cells (a roving tab stop). */
+function gapKeys(e) {
+  const cell = e.target.closest(".cell");
+  if (!cell) return;
+  let r = Number(cell.dataset.r), c = Number(cell.dataset.c);
+  const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  if (moves[e.key]) { r += moves[e.key][0]; c += moves[e.key][1]; }
+  else if (e.key === "Home") c = 0;
+  else if (e.key === "End") c = $("gap").querySelectorAll(`.cell[data-r="${r}"]`).length - 1;
+  else return;
+  const next = $("gap").querySelector(`.cell[data-r="${r}"][data-c="${c}"]`);
+  e.preventDefault();
+  if (!next) return;
+  cell.tabIndex = -1;
+  next.tabIndex = 0;
+  next.focus();
 }
 
 /* ---- rendering the state in the URL ---- */
@@ -462,6 +576,11 @@ async function render() {
   $("q").value = p.get("q") || "";
   $("section").value = p.get("section") || "";
   $("mode").value = p.get("mode") || "hybrid";
+  $("year_from").value = p.get("year_from") || "";
+  $("year_to").value = p.get("year_to") || "";
+  $("sort").value = p.get("sort") === "title" ? "title" : "published";
+  $("sort-box").hidden = Boolean((p.get("q") || "").trim() || p.get("similar"));  // a query is ranked by relevance
+  queryNotice();
   $("view-search").hidden = view !== "search";
   $("view-doc").hidden = view !== "doc";
   $("view-gap").hidden = view !== "gap";
@@ -470,7 +589,11 @@ async function render() {
   showError(null);
   if (view !== "doc") $("status").textContent = t("loading");
   try {
-    if (!state.objectives.length) state.objectives = await api("/objectives");
+    if (!state.objectives.length) {
+      const [objectives, health] = await Promise.all([api("/objectives"), api("/health")]);
+      state.objectives = objectives;
+      Object.assign(state, { maxQuery: health.limits?.max_query_chars || state.maxQuery, maxK: health.limits?.max_k || state.maxK });
+    }
     if (view !== "doc") await refreshFacets(p);
     if (seq !== renderSeq) return;
     if (view === "doc") await showDoc(p.get("id") || "", p.get("passage"));
@@ -483,23 +606,62 @@ async function render() {
 }
 
 function formState() {
-  const out = { q: $("q").value.trim(), similar: null, view: params().get("view") === "gap" ? "gap" : "search", id: null };
-  for (const f of FILTERS) out[f] = $(f).value;
+  const p = params();
+  const out = { q: $("q").value.trim(), similar: null, view: p.get("view") === "gap" ? "gap" : "search", id: null };
+  for (const f of MULTI) out[f] = p.getAll(f);  // the chips; a select adds to them
+  for (const f of SINGLE) out[f] = $(f).value;
   out.mode = $("mode").value === "hybrid" ? null : $("mode").value;
+  out.sort = $("sort").value === "title" ? "title" : null;
   return out;
+}
+
+/* A select changes the search when a choice is made: a click, Enter, or leaving it after
+   moving with the keys; arrow keys alone on a closed select do not search on every step. */
+function onChoice(select, commit) {
+  let keyed = false;
+  select.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { e.preventDefault(); if (keyed) { keyed = false; commit(); } }
+    else if (e.key.startsWith("Arrow") || ["Home", "End", "PageUp", "PageDown"].includes(e.key) || e.key.length === 1) keyed = true;
+  });
+  select.addEventListener("change", () => { if (!keyed) commit(); });
+  select.addEventListener("blur", () => { if (keyed) { keyed = false; commit(); } });
+}
+
+function addFilter(name) {
+  const v = $(name).value;
+  if (!v) return;
+  const p = params();
+  go({ ...formState(), [name]: [...new Set([...p.getAll(name), v])] });
+}
+
+function queryNotice() {
+  const n = $("q").value.length;
+  const over = n > state.maxQuery;
+  $("q-notice").hidden = !over;
+  $("q-notice").textContent = over ? t("tooLong", n, state.maxQuery) : "";
+  return over;
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   if (!params().get("ui")) state.ui = (navigator.language || "es").toLowerCase().startsWith("en") ? "en" : "es";
-  $("search-form").addEventListener("submit", (e) => { e.preventDefault(); go(formState()); });
+  history.scrollRestoration = "manual";  // render() restores the list's own place
+  $("search-form").addEventListener("submit", (e) => { e.preventDefault(); if (!queryNotice()) go(formState()); });
+  $("q").addEventListener("input", queryNotice);
   $("signin").addEventListener("submit", signIn);
-  for (const f of [...FILTERS, "mode"]) $(f).addEventListener("change", () => go(formState()));
+  for (const f of MULTI) onChoice($(f), () => addFilter(f));
+  for (const f of ["section", "lang", "mode", "sort"]) onChoice($(f), () => go(formState()));
+  for (const f of ["year_from", "year_to"]) $(f).addEventListener("change", () => go(formState()));
   for (const b of document.querySelectorAll("[data-ui]")) b.addEventListener("click", () => go({ ui: b.dataset.ui }, { replace: true }));
   for (const b of document.querySelectorAll("[data-view]")) {
     b.addEventListener("click", () => go({ ...formState(), view: b.dataset.view }));
   }
   $("back").addEventListener("click", () => { if (history.length > 1) history.back(); else go({ view: "search", id: null }); });
   $("more").addEventListener("click", () => runSearch(params(), true).catch(showError));
+  window.addEventListener("pagehide", rememberPlace);
+  $("gap").addEventListener("keydown", gapKeys);
+  $("gap-by-country").addEventListener("click", () => go({ by: null, cols: null }));
+  $("gap-by-region").addEventListener("click", () => go({ by: "region", cols: null }));
+  $("gap-all").addEventListener("click", () => go({ cols: params().get("cols") === "all" ? null : "all" }, { replace: true }));
   window.addEventListener("popstate", render);
   render();
 });
