@@ -237,6 +237,21 @@ def measure_facets(index, queries: list[str], filters, n: int) -> dict[str, Any]
     return latency_summary(t) | {"queries": len(t)}
 
 
+def measure_browse(index, filters, n: int) -> dict[str, Any]:
+    """Browsing: the filtered documents newest first (`browse` + `to_dict`), and the facets
+    of an empty query, as the page asks for them on first load and at each filter click."""
+    index.browse(filters, sort="published", k=10).to_dict()
+    listing, facets = [], []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        index.browse(filters, sort="published", k=10).to_dict()
+        t1 = time.perf_counter()
+        index.facets(None, filters)
+        facets.append((time.perf_counter() - t1) * 1000)
+        listing.append((t1 - t0) * 1000)
+    return {"browse": latency_summary(listing) | {"runs": n}, "facets": latency_summary(facets) | {"runs": n}}
+
+
 def run_facade(
     sizes: list[int], *, work_dir: Path, n_queries: int = 100, cache_dir: Path | None = None,
     log: Callable[[str], None] = print,
@@ -291,6 +306,11 @@ def run_facade(
                                for fname, f in FILTERS.items()}
                 log(f"    {backend:5s} facets (hybrid match set) p50 " + ", ".join(
                     f"{k} {v['p50_ms']:.1f} ms" for k, v in b["facets"].items()))
+                b["browse"] = {fname: measure_browse(index, Filters(**f) if f else None, min(n_queries, 30))
+                               for fname, f in FILTERS.items()}
+                log(f"    {backend:5s} browse (no query) p50 " + ", ".join(
+                    f"{k} {v['browse']['p50_ms']:.1f} ms + facets {v['facets']['p50_ms']:.1f} ms"
+                    for k, v in b["browse"].items()))
                 entry["backends"][backend] = b
                 del index
             entry["rss_before_bytes"] = rss0

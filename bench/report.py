@@ -71,6 +71,13 @@ def check_targets(bench: dict[str, Any]) -> dict[str, Any]:
     precision_targets(bench, put)
     stress_targets(bench, put)
     fac = (((bench.get("facade") or {}).get("1000000") or {}).get("backends") or {}).get("hnsw") or {}
+    if fac.get("browse"):
+        worst = max(v["browse"]["p50_ms"] for v in fac["browse"].values())
+        put("browse_1m_p50_ms (HNSW, worst of unfiltered/1%/10%, list + to_dict)", worst, 20.0, worst <= 20.0)
+    if fac.get("facets"):
+        worst = max([v["p50_ms"] for v in fac["facets"].values()]
+                    + [v["facets"]["p50_ms"] for v in (fac.get("browse") or {}).values()])
+        put("facets_1m_p50_ms (HNSW, worst of with and without a query x unfiltered/1%/10%)", worst, 20.0, worst <= 20.0)
     if fac.get("worst_p50_ms") is not None:
         v = fac["worst_p50_ms"]
         put("search_path_1m_p50_ms (HNSW, worst of hybrid/dense x unfiltered/1%/10%, embedding aside)", v,
@@ -321,6 +328,15 @@ def facade_markdown(fac: dict[str, Any] | None) -> list[str]:
                     + f" | {_f(float(p95), 2)} | {_f(b.get('load_s'))} | {_f(b.get('rss_bytes_per_passage'), 0)} |"
                 )
         for backend, b in e["backends"].items():
+            br = b.get("browse") or {}
+            for what, label in (("browse", "browse (no query)"), ("facets", "facets (no query)")):
+                if br:
+                    lines.append(
+                        f"| {int(n):,} | {backend} | {label} | "
+                        + " | ".join(_f(((br.get(f) or {}).get(what) or {}).get("p50_ms"), 2)
+                                     for f in ("unfiltered", "filtered_1pct", "filtered_10pct"))
+                        + f" | {_f(float(max(((br.get(f) or {}).get(what) or {}).get('p95_ms') or 0 for f in br)), 2)} | | |"
+                    )
             fc = b.get("facets") or {}
             if fc:
                 lines.append(

@@ -144,6 +144,9 @@ def evaluate_index(
     queries = load_queries(queries_path)
     index = SearchIndex.open(index_dir, embedder=embedder, hybrid=hybrid)
     report = evaluate_systems([System(s, index, s) for s in systems], queries, k=k)
+    from eval.match_set import match_set_quality
+
+    report["match_set"] = match_set_quality(index, queries)  # what counts, facets and the gap map use
     stats = index.stats()
     report["source"] = str(queries_path)
     report["index_info"] = f"{stats['documents']} documents, {stats['passages']} passages, model {stats['model']}"
@@ -243,6 +246,13 @@ def _run_all(args: argparse.Namespace) -> dict[str, Any]:
         values = {f"hybrid {m}": h[m] for m in ("evidence@5", "filter_violations", "filter_misses")}
         seeds_report["checks"] = check_targets(values, SEEDS_TARGETS)
     _log(f"eval: seeds dev set done in {seeds_report['seconds']} s")
+    # queries with no answer, over the sample corpus: how many documents they still match
+    sample_dir = _work_dir(args) / "sample-index"
+    build_index(Path(__file__).resolve().parent.parent / "corpus" / "sample", sample_dir, embedder=embedder,
+                precision=default_for(embedder))
+    noise = evaluate_index(sample_dir, Path(__file__).resolve().parent / "queries" / "noise.jsonl",
+                           systems=["hybrid"], k=args.k, embedder=embedder, hybrid=_hybrid(args))
+    seeds_report["noise_on_sample"] = noise["match_set"]
     t1 = time.perf_counter()
     from eval.xquad import XQUAD_SYSTEMS
 

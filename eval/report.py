@@ -67,7 +67,26 @@ def queryset_markdown(report: dict[str, Any], title: str) -> list[str]:
             if lg in r.get("by_lang", {})
         ]
         lines += _table(("system", "lang", "n", *sub), rows)
+    lines += match_set_markdown(report.get("match_set"), report.get("noise_on_sample"))
     lines += _checks_md(report.get("checks", ()))
+    return lines
+
+
+def match_set_markdown(ms: dict[str, Any] | None, noise: dict[str, Any] | None = None) -> list[str]:
+    """The match set (what counts, facets and the gap map use): relevant documents inside,
+    the others outside; queries with no answer and what they still match."""
+    if not ms:
+        return []
+    lines = ["", "Match set (the documents counted, faceted and mapped for a query; hybrid rule):", ""]
+    if ms.get("relevant_total"):
+        lines.append(f"- relevant documents inside: {ms['relevant_inside']}/{ms['relevant_total']} "
+                     f"({ms['share_relevant_inside']:.1%}); other documents passing the filters left outside: "
+                     f"{ms['irrelevant_outside']}/{ms['irrelevant_total']} ({ms['share_irrelevant_outside']:.1%})")
+    for src, label in ((ms, "this set"), (noise or {}, "the sample corpus (eval/queries/noise.jsonl)")):
+        if src.get("unjudged"):
+            lines.append(f"- queries with no answer, on {label}: {src['unjudged_matching_nothing']} of "
+                         f"{len(src['unjudged'])} match nothing; "
+                         + ", ".join(f"\"{u['query']}\" {u['matched_documents']}" for u in src["unjudged"]))
     return lines
 
 

@@ -74,6 +74,13 @@ class BrowseMixin:
             timing_ms={"total": round((time.perf_counter() - t0) * 1000, 2)},
         )
 
+    def matched_document_ids(self, query: str | None = None, filters: Filters | None = None) -> list[str]:
+        """The ids of the documents in the match set that counts, facets and the gap map
+        use (all documents passing the filters without a query), in index order."""
+        st = self._state
+        docs, _ = self._match_docs(st, query, filters)
+        return [st.store.documents[int(d)].id for d in docs]
+
     def facets(self, query: str | None = None, filters: Filters | None = None) -> Facets:
         """Matching-document counts per country, objective, language, section kind, doc
         type and year, over the whole match set (not just a page of results).

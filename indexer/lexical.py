@@ -165,6 +165,36 @@ class LexicalIndex:
             return kernel(sc["data"], sc["indptr"], sc["indices"], int(sc["num_docs"]), ids, np.dtype(np.float32))
         return np.asarray(r.get_scores(toks), dtype=np.float32)
 
+    def coverage(self, query: str) -> np.ndarray:
+        """Per row, the share of the query's weight its words carry. Each query word (not
+        stopword) weighs the BM25 IDF of its rarest stem in the index, or the most an IDF
+        can be when none of its stems (Spanish, English, French) occurs; a row holds the
+        word when it holds one of its stems. 1.0: every query word is there; a row that
+        holds only "final" of "football world cup final" gets a few percent."""
+        out = np.zeros(self.n_rows, dtype=np.float32)
+        if self.retriever is None:
+            return out
+        r = self.retriever
+        vocab, indptr, indices = r.vocab_dict, r.scores["indptr"], r.scores["indices"]
+        n = float(r.scores["num_docs"])
+
+        def idf(df: int) -> float:
+            return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))  # BM25's (Lucene) IDF
+
+        total = 0.0
+        for w in dict.fromkeys(words(query)):
+            variants = [*stems(w), *([f] if (f := french_stem(w)) else [])]
+            if not variants:
+                continue  # a stopword
+            ids = [vocab[v] for v in dict.fromkeys(variants) if v in vocab]
+            dfs = [int(indptr[i + 1] - indptr[i]) for i in ids]
+            weight = idf(min(dfs)) if ids else idf(0)
+            total += weight
+            if ids:
+                rows = np.unique(np.concatenate([indices[indptr[i]:indptr[i + 1]] for i in ids]))
+                out[rows] += weight
+        return out / total if total > 0 else out
+
     def search(self, query: str, k: int, allowed_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, rows) among allowed rows with a positive score."""
         return top_positive(self.scores(query), k, allowed_rows)

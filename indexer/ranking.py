@@ -43,6 +43,14 @@ class HybridParams:
     #: least dense score a passage needs to match at all; None: the model's calibrated
     #: floor from DENSE_FLOORS, or no floor for a model without one
     dense_floor: float | None = None
+    #: a word match counts for the match set (with dense evidence at hand: hybrid, facets,
+    #: gap map) when the passage carries this share of the query's IDF weight
+    #: (LexicalIndex.coverage), or when its dense score reaches the dense floor less
+    #: `lexical_floor_gap` (words and meaning both point at it, weakly); None: any query
+    #: word counts (the rule before, and always in bm25 mode). Chosen on the seeds dev set
+    #: and eval/queries/noise.jsonl, checked on XQuAD (README, "What matching means").
+    lexical_coverage: float | None = 0.5
+    lexical_floor_gap: float = 0.04
     #: rank another language's passages on the query language's scale (indexer.calibration;
     #: modes dense and hybrid, queries detected as Spanish or English)
     calibrate_languages: bool = True

@@ -199,11 +199,12 @@ class SearchIndex(BrowseMixin, SimilarMixin):
 
     def _match_rows(
         self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None,
-        dense_cand: tuple[np.ndarray, np.ndarray] | None = None,
+        dense_cand: tuple[np.ndarray, np.ndarray] | None = None, coverage: np.ndarray | None = None,
     ) -> np.ndarray:
         """Boolean over rows: the match set (see module docstring). The dense part comes
         from `dense_all` (every row's score) or else from `dense_cand` (rows, scores) of
-        an approximate search."""
+        an approximate search; `coverage` (LexicalIndex.coverage), given with dense
+        evidence, bounds which word matches count."""
         n = st.store.n_rows
         allow = np.ones(n, dtype=bool)
         if allowed is not None:
@@ -212,9 +213,20 @@ class SearchIndex(BrowseMixin, SimilarMixin):
         if dense_all is None and bm25_all is None and dense_cand is None:
             return allow
         match = np.zeros(n, dtype=bool)
-        if bm25_all is not None:
-            match |= bm25_all > 0
         floor = self._dense_floor(st)
+        if bm25_all is not None:
+            lexical = bm25_all > 0
+            if coverage is not None and self.hybrid.lexical_coverage is not None:
+                # a word match alone is not relevance ("final" in "football world cup final"):
+                # it needs the query's weight, or a dense score at the floor
+                near = np.zeros(n, dtype=bool)
+                lex_floor = floor - self.hybrid.lexical_floor_gap  # words and meaning both, weakly
+                if dense_all is not None:
+                    near = dense_all >= lex_floor
+                elif dense_cand is not None and len(dense_cand[0]):
+                    near[dense_cand[0][dense_cand[1] >= lex_floor]] = True
+                lexical &= (coverage >= self.hybrid.lexical_coverage) | near
+            match |= lexical
         if dense_all is not None and allow.any():
             best = float(dense_all[allow].max())
             match |= dense_all >= max(best - self.hybrid.dense_margin, floor)
@@ -379,7 +391,9 @@ class SearchIndex(BrowseMixin, SimilarMixin):
                 break
             depth *= 4
             cand_min = depth  # a deeper ranking reuses the candidates only if they reach its depth
-        match = self._match_rows(st, allowed, dense_all, bm25_all, dense_cand)
+        coverage = (st.lexical.coverage(query) if mode == "hybrid" and bm25_all is not None
+                    and self.hybrid.lexical_coverage is not None else None)
+        match = self._match_rows(st, allowed, dense_all, bm25_all, dense_cand, coverage)
         terms = query_terms(query)
         hits: list[DocumentHit] = []
         phits: list[PassageHit] = []
@@ -481,6 +495,7 @@ class SearchIndex(BrowseMixin, SimilarMixin):
             memo = {} if memo is None else memo
             if "bm25" not in memo:
                 memo["bm25"] = st.lexical.scores(query)
+                memo["coverage"] = st.lexical.coverage(query) if self.hybrid.lexical_coverage is not None else None
             if "dense_all" in memo:
                 dense_all, dense_cand = memo["dense_all"], None
             else:
@@ -491,7 +506,7 @@ class SearchIndex(BrowseMixin, SimilarMixin):
                 )
                 if dense_all is not None:
                     memo["dense_all"] = dense_all
-            match = self._match_rows(st, allowed, dense_all, memo["bm25"], dense_cand)
+            match = self._match_rows(st, allowed, dense_all, memo["bm25"], dense_cand, memo["coverage"])
         else:
             match = self._match_rows(st, allowed, None, None)
         return st.store.docs_of_rows(match), match

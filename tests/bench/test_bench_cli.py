@@ -50,6 +50,8 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
                 assert b[mode][f]["queries"] == 20 and b[mode][f]["p50_ms"] > 0
         assert b["hybrid"]["filtered_1pct"]["matched_documents_median"] < b["hybrid"]["unfiltered"]["matched_documents_median"]
         assert all(b["facets"][f]["p50_ms"] > 0 for f in ("unfiltered", "filtered_1pct", "filtered_10pct"))
+        assert all(b["browse"][f][w]["p50_ms"] > 0 for f in ("unfiltered", "filtered_1pct", "filtered_10pct")
+                   for w in ("browse", "facets"))
     assert bench["machine"]["cpu"].get("cpu_family")
     # the server under stress: every search answered or shed, /health probed throughout
     st = bench["stress"]

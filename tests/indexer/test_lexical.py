@@ -32,3 +32,17 @@ def test_scores_equal_bm25s_get_scores(compiled, monkeypatch):
         assert got.shape == (len(TEXTS),) and got.dtype == np.float32
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
     assert ix.scores("trata de niños")[1] > 0 and ix.scores("trata de niños")[2] == 0
+
+
+def test_coverage_is_the_share_of_the_query_idf_a_row_holds():
+    texts = ["The final evaluation of the programme", "Football world cup final in the stadium",
+             "A world of migrants", "Seasonal workers and recruitment"] * 5
+    ix = LexicalIndex.build(texts)
+    cov = ix.coverage("football world cup final")
+    assert cov.shape == (len(texts),) and cov.dtype == np.float32
+    assert cov[1] == pytest.approx(1.0)  # every query word is there
+    assert 0 < cov[0] < 0.5 and 0 < cov[2] < 0.5  # one common word of four
+    assert cov[3] == 0
+    # a word the index never saw weighs as much as the rarest: it lowers every row's share
+    assert ix.coverage("football world cup final xyzzy")[1] < 1.0
+    assert not ix.coverage("").any() and not LexicalIndex.build([]).coverage("final").any()

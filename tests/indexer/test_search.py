@@ -363,3 +363,19 @@ def test_approximate_grouped_search_still_returns_k_documents(tmp_path, monkeypa
         # k=4 documents x 3 passages = the 12 candidates: enough rows, too few documents
         res = ix.search("labour migration skills", parse_filters(country="PE"), mode=mode, k=4)
         assert len({h.doc_id for h in res.hits}) == len(res.hits) == 4, mode
+
+
+def test_a_common_word_alone_does_not_make_a_match_below_the_dense_floor(synth_index):
+    """Hybrid match set: a word match counts when the passage holds most of the query's
+    IDF weight, or when its dense score reaches the floor; bm25 mode keeps every word match."""
+    from indexer.search import HybridParams
+
+    _, d = synth_index
+    strict = SearchIndex.open(d, FakeEncoder(), hybrid=HybridParams(dense_floor=1.01))
+    assert strict.search("remittances", k=3).matched_documents > 0  # the whole query is there
+    diluted = "remittances qqzzv wwxxk yyvvb"  # one real word among rarer unknown ones
+    assert strict.search(diluted, k=3).matched_documents == 0
+    assert strict.facets(diluted).matched_documents == 0  # facets use the same rule
+    assert strict.search(diluted, k=3, mode="bm25").matched_documents > 0
+    loose = SearchIndex.open(d, FakeEncoder(), hybrid=HybridParams(dense_floor=1.01, lexical_coverage=None))
+    assert loose.search(diluted, k=3).matched_documents > 0
