@@ -15,23 +15,12 @@ Ranking modes
 
 Match set (``matched_passages``, ``matched_documents``, facets, gap map)
 -----------------------------------------------------------------------
-Always restricted to passages passing the filters. With an empty query: all of them.
-With a query: those that BM25 matches (at least one query stem, score > 0; modes bm25
-and hybrid) or whose dense score is within ``dense_margin`` of the best filtered dense
-score and at least the model's calibrated floor (``DENSE_FLOORS``; modes dense and
-hybrid). A document matches when one of its passages does. The rule does not depend on
-the page asked for, so totals never change while paging. Results themselves are never
-truncated to the match set: dense and hybrid rank every filtered passage, so a filtered
-query returns k results whenever at least k passages (k documents when grouped) pass the
-filters; a hit outside the match set says so (``relevant`` False: the nearest there is).
-
-With an approximate vector backend (hnsw, ivf) no query scans every vector: the dense
-part of the match set is then taken from the approximate top ``match_depth`` candidates
-(those within ``dense_margin`` of the best), so counts are a lower bound, and responses
-say so with ``counts_exact = False``. Those candidates also feed the ranking: one graph
-search per query, which under a filter may stop once it holds what the page shows. The
-exact backends (flat, numpy) compute it over all
-rows, from the one scan that also ranks.
+What a query counts: `indexer.match` says the rule. Results themselves are never truncated
+to it: dense and hybrid rank every filtered passage, so a filtered query returns k results
+whenever at least k passages (k documents when grouped) pass the filters; a hit outside the
+match set says so (``relevant`` False: the nearest there is). With an approximate vector
+backend (hnsw, ivf) one graph search per query feeds both the match set and the ranking,
+and under a filter it may stop once it holds what the page shows.
 """
 
 from __future__ import annotations
@@ -53,6 +42,7 @@ from indexer.calibration import LanguageCalibration
 from indexer.filters import describe_filters
 from indexer.highlight import highlight, query_terms
 from indexer.lexical import LexicalIndex, top_positive
+from indexer.match import DEFAULT_SHOWN, EXACT_BACKENDS, MatchMixin  # noqa: F401  re-exported
 from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_query_lang: re-exported
     DENSE_FLOORS,
     HybridParams,
@@ -91,7 +81,7 @@ class _State:
         self.calibration = LanguageCalibration(self.store, self.vectors)
 
 
-class SearchIndex(BrowseMixin, SimilarMixin):
+class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
     """Open an index directory and answer searches, facets, similar documents, gap maps."""
 
     def __init__(self, index_dir: Path, state: _State, embedder, hybrid: HybridParams | None = None, settings=None):
@@ -196,75 +186,6 @@ class SearchIndex(BrowseMixin, SimilarMixin):
     def _dense_query(self, query: str) -> np.ndarray:
         v = np.asarray(self.embedder.embed_queries([query]), dtype=np.float32)
         return v.reshape(-1)
-
-    def _match_rows(
-        self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None,
-        dense_cand: tuple[np.ndarray, np.ndarray] | None = None, coverage: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Boolean over rows: the match set (see module docstring). The dense part comes
-        from `dense_all` (every row's score) or else from `dense_cand` (rows, scores) of
-        an approximate search; `coverage` (LexicalIndex.coverage), given with dense
-        evidence, bounds which word matches count."""
-        n = st.store.n_rows
-        allow = np.ones(n, dtype=bool)
-        if allowed is not None:
-            allow = np.zeros(n, dtype=bool)
-            allow[allowed] = True
-        if dense_all is None and bm25_all is None and dense_cand is None:
-            return allow
-        match = np.zeros(n, dtype=bool)
-        floor = self._dense_floor(st)
-        if bm25_all is not None:
-            lexical = bm25_all > 0
-            if coverage is not None and self.hybrid.lexical_coverage is not None:
-                # a word match alone is not relevance ("final" in "football world cup final"):
-                # it needs the query's weight, or a dense score at the floor
-                near = np.zeros(n, dtype=bool)
-                lex_floor = floor - self.hybrid.lexical_floor_gap  # words and meaning both, weakly
-                if dense_all is not None:
-                    near = dense_all >= lex_floor
-                elif dense_cand is not None and len(dense_cand[0]):
-                    near[dense_cand[0][dense_cand[1] >= lex_floor]] = True
-                lexical &= (coverage >= self.hybrid.lexical_coverage) | near
-            match |= lexical
-        if dense_all is not None and allow.any():
-            best = float(dense_all[allow].max())
-            match |= dense_all >= max(best - self.hybrid.dense_margin, floor)
-        elif dense_cand is not None and len(dense_cand[0]):
-            rows, scores = dense_cand
-            match[rows[scores >= max(float(scores.max()) - self.hybrid.dense_margin, floor)]] = True
-        return match & allow
-
-    def _dense_floor(self, st: _State) -> float:
-        if self.hybrid.dense_floor is not None:
-            return self.hybrid.dense_floor
-        return DENSE_FLOORS.get(st.manifest.get("model", {}).get("id", ""), float("-inf"))
-
-    def _dense_for_match(
-        self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, rank_depth: int | None = None,
-        selection: Selection | None = None,
-    ):
-        """(every row's score, None) on an exact backend, one scan that serves both the
-        ranking and the match set; (None, the approximate top `match_depth`) otherwise,
-        so an approximate backend never scans every row (see the module docstring).
-
-        The approximate candidates also serve the ranking, which needs only `rank_depth`
-        of them: under a filter the search may stop once it has that many rather than
-        complete all `match_depth` (the match set is a lower bound either way)."""
-        if st.vectors.name in EXACT_BACKENDS:
-            return st.vectors.scores_all(qv), None
-        n_allowed = st.store.n_rows if allowed is None else len(allowed)
-        depth = min(self.hybrid.match_depth, max(n_allowed, 1))
-        return None, self._dense_candidates(st, qv, allowed, depth, min_results=rank_depth, selection=selection)
-
-    def _dense_candidates(
-        self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int, min_results: int | None = None,
-        selection: Selection | None = None,
-    ):
-        """(rows, scores) of the approximate dense top `depth` among allowed rows, best first."""
-        ds, dr = st.vectors.search(qv.reshape(1, -1), depth, allowed, min_results=min_results, selection=selection)
-        keep = dr[0] >= 0
-        return dr[0][keep], ds[0][keep]
 
     def _rank(
         self, st: _State, query: str, mode: str, allowed: np.ndarray | None, depth: int,
@@ -483,43 +404,6 @@ class SearchIndex(BrowseMixin, SimilarMixin):
         return hits
 
     # -- facets and gap map --------------------------------------------------------
-    def _match_docs(
-        self, st: _State, query: str | None, filters: Filters | None, memo: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(document indices, row mask) of the match set for an optional query. `memo`
-        keeps the query's scores that do not depend on the filters (BM25, and every row's
-        dense score on an exact backend) across calls with other filters (facets)."""
-        query = self._check_query(query, required=False)
-        allowed = st.store.allowed_rows(filters)
-        if query:
-            memo = {} if memo is None else memo
-            if "bm25" not in memo:
-                memo["bm25"] = st.lexical.scores(query)
-                memo["coverage"] = st.lexical.coverage(query) if self.hybrid.lexical_coverage is not None else None
-            if "dense_all" in memo:
-                dense_all, dense_cand = memo["dense_all"], None
-            else:
-                # as many dense candidates as a default search page shows (same counts as /search)
-                dense_all, dense_cand = self._dense_for_match(
-                    st, self._dense_query(query), allowed, DEFAULT_SHOWN,
-                    Selection(filters, n_allowed=len(allowed)) if allowed is not None else None,
-                )
-                if dense_all is not None:
-                    memo["dense_all"] = dense_all
-            match = self._match_rows(st, allowed, dense_all, memo["bm25"], dense_cand, memo["coverage"])
-        else:
-            match = self._match_rows(st, allowed, None, None)
-        return st.store.docs_of_rows(match), match
-
-
-#: Passages a default search page shows (k=10 documents, 3 passages each): what the match
-#: set of /facets and /gapmap asks of an approximate filtered search, as /search does.
-DEFAULT_SHOWN = 30
-
-#: Backends whose search is an exact scan, which `scores_all` already did.
-EXACT_BACKENDS = frozenset({"flat", "numpy"})
-
-
 def _read_manifest(version: Path, index_dir: Path) -> dict[str, Any]:
     p = version / MANIFEST
     if not p.is_file():
