@@ -46,18 +46,20 @@ class MatchMixin:
         match = np.zeros(n, dtype=bool)
         floor = self._dense_floor(st)
         if bm25_all is not None:
-            lexical = bm25_all > 0
-            if coverage is not None and self.hybrid.lexical_coverage is not None:
+            rows = np.flatnonzero(bm25_all > 0)  # the word matches (work on them, not on every row)
+            if coverage is not None and self.hybrid.lexical_coverage is not None and len(rows):
                 # a word match alone is not relevance ("final" in "football world cup final"):
-                # it needs the query's weight, or a dense score at the floor
-                near = np.zeros(n, dtype=bool)
+                # it needs the query's weight, or a dense score near the floor
                 lex_floor = floor - self.hybrid.lexical_floor_gap  # words and meaning both, weakly
+                keep = coverage[rows] >= self.hybrid.lexical_coverage
                 if dense_all is not None:
-                    near = dense_all >= lex_floor
-                elif dense_cand is not None and len(dense_cand[0]):
-                    near[dense_cand[0][dense_cand[1] >= lex_floor]] = True
-                lexical &= (coverage >= self.hybrid.lexical_coverage) | near
-            match |= lexical
+                    keep |= dense_all[rows] >= lex_floor
+                match[rows[keep]] = True
+                if dense_all is None and dense_cand is not None and len(dense_cand[0]):
+                    near = dense_cand[0][dense_cand[1] >= lex_floor]
+                    match[near[bm25_all[near] > 0]] = True
+            else:
+                match[rows] = True
         if dense_all is not None and allow.any():
             best = float(dense_all[allow].max())
             match |= dense_all >= max(best - self.hybrid.dense_margin, floor)

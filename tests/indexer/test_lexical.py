@@ -46,3 +46,15 @@ def test_coverage_is_the_share_of_the_query_idf_a_row_holds():
     # a word the index never saw weighs as much as the rarest: it lowers every row's share
     assert ix.coverage("football world cup final xyzzy")[1] < 1.0
     assert not ix.coverage("").any() and not LexicalIndex.build([]).coverage("final").any()
+
+
+def test_coverage_compiled_and_numpy_paths_agree(monkeypatch):
+    ix = LexicalIndex.build(TEXTS)
+    queries = ("trata de niñas en el Perú", "trafficking children Peru remittances", "zzzz", "workers workers")
+    compiled = [ix.coverage(q) for q in queries]
+    if lexical._coverage_kernel() is None:
+        pytest.fail("numba is a dependency of the install: the compiled coverage must load")
+    monkeypatch.setattr(lexical, "_coverage_kernel", lambda: None)
+    for q, c in zip(queries, compiled, strict=True):
+        np.testing.assert_allclose(ix.coverage(q), c, rtol=1e-6)
+    assert compiled[0][1] == pytest.approx(1.0) and compiled[0][0] < 1.0  # the Spanish row holds every word
