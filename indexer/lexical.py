@@ -204,16 +204,8 @@ class LexicalIndex:
             return kernel(sc["data"], sc["indptr"], sc["indices"], int(sc["num_docs"]), ids, np.dtype(np.float32))
         return np.asarray(r.get_scores(toks), dtype=np.float32)
 
-    def coverage(self, query: str) -> np.ndarray:
-        """Per row, the share of the query's weight its words carry. Each query word (not
-        stopword) weighs the BM25 IDF of its rarest stem in the index, or the most an IDF
-        can be when none of its stems (Spanish, English, French) occurs; a row holds the
-        word when it holds one of its stems. 1.0: every query word is there; a row that
-        holds only "final" of "football world cup final" gets a few percent. One pass over
-        the query stems' postings, as BM25 scoring makes (compiled with numba)."""
-        out = np.zeros(self.n_rows, dtype=np.float32)
-        if self.retriever is None:
-            return out
+    def _coverage_terms(self, query: str):
+        """(token ids, word index per token, weight per word, total weight) of a query."""
         r = self.retriever
         vocab, indptr = r.vocab_dict, r.scores["indptr"]
         n = float(r.scores["num_docs"])
@@ -232,10 +224,49 @@ class LexicalIndex:
             weights.append(idf(min(int(indptr[i + 1] - indptr[i]) for i in ids)) if ids else idf(0))
             tokens += ids
             word_of += [len(weights) - 1] * len(ids)
-        total = sum(weights)
+        return tokens, word_of, weights, sum(weights)
+
+    def coverage_of(self, query: str, rows: np.ndarray) -> np.ndarray:
+        """`coverage(query)[rows]` for sorted `rows`, by binary search in the query stems'
+        postings when that is cheaper than a pass over them (a filtered search, or the
+        few word matches a dense score does not settle)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.retriever is None or not len(rows):
+            return np.zeros(len(rows), dtype=np.float32)
+        tokens, word_of, weights, total = self._coverage_terms(query)
+        if not tokens or total <= 0:
+            return np.zeros(len(rows), dtype=np.float32)
+        indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
+        postings = sum(int(indptr[t + 1] - indptr[t]) for t in tokens)
+        if len(rows) * len(tokens) * 16 >= postings:  # a pass over the postings is cheaper
+            return self.coverage(query)[rows]
+        out = np.zeros(len(rows), dtype=np.float32)
+        held = np.zeros(len(rows), dtype=bool)
+        for j, t in enumerate(tokens):
+            if j and word_of[j] != word_of[j - 1]:
+                held[:] = False  # a new word
+            post = indices[indptr[t]:indptr[t + 1]]
+            pos = np.minimum(np.searchsorted(post, rows), len(post) - 1)
+            found = (post[pos] == rows) & ~held
+            out[found] += weights[word_of[j]]
+            held |= found
+        return out / np.float32(total)
+
+    def coverage(self, query: str) -> np.ndarray:
+        """Per row, the share of the query's weight its words carry. Each query word (not
+        stopword) weighs the BM25 IDF of its rarest stem in the index, or the most an IDF
+        can be when none of its stems (Spanish, English, French) occurs; a row holds the
+        word when it holds one of its stems. 1.0: every query word is there; a row that
+        holds only "final" of "football world cup final" gets a few percent. One pass over
+        the query stems' postings, as BM25 scoring makes (compiled with numba)."""
+        out = np.zeros(self.n_rows, dtype=np.float32)
+        if self.retriever is None:
+            return out
+        r = self.retriever
+        tokens, word_of, weights, total = self._coverage_terms(query)
         if not tokens or total <= 0:
             return out
-        _coverage_sum(indptr, r.scores["indices"], np.asarray(tokens, dtype=np.int64),
+        _coverage_sum(r.scores["indptr"], r.scores["indices"], np.asarray(tokens, dtype=np.int64),
                       np.asarray(word_of, dtype=np.int64), np.asarray(weights, dtype=np.float32), out)
         return out / np.float32(total)
 

@@ -30,12 +30,13 @@ if TYPE_CHECKING:
 class MatchMixin:
     def _match_rows(
         self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None,
-        dense_cand: tuple[np.ndarray, np.ndarray] | None = None, coverage: np.ndarray | None = None,
+        dense_cand: tuple[np.ndarray, np.ndarray] | None = None, coverage=None,
     ) -> np.ndarray:
         """Boolean over rows: the match set (see module docstring). The dense part comes
         from `dense_all` (every row's score) or else from `dense_cand` (rows, scores) of
-        an approximate search; `coverage` (LexicalIndex.coverage), given with dense
-        evidence, bounds which word matches count."""
+        an approximate search; `coverage(rows)` (LexicalIndex.coverage_of for the query),
+        given with dense evidence, bounds which word matches count: it is asked only of
+        the allowed word matches a dense score does not settle."""
         n = st.store.n_rows
         allow = np.ones(n, dtype=bool)
         if allowed is not None:
@@ -46,18 +47,20 @@ class MatchMixin:
         match = np.zeros(n, dtype=bool)
         floor = self._dense_floor(st)
         if bm25_all is not None:
-            rows = np.flatnonzero(bm25_all > 0)  # the word matches (work on them, not on every row)
+            rows = np.flatnonzero((bm25_all > 0) & allow)  # the word matches (not every row)
             if coverage is not None and self.hybrid.lexical_coverage is not None and len(rows):
                 # a word match alone is not relevance ("final" in "football world cup final"):
                 # it needs the query's weight, or a dense score near the floor
                 lex_floor = floor - self.hybrid.lexical_floor_gap  # words and meaning both, weakly
-                keep = coverage[rows] >= self.hybrid.lexical_coverage
+                near = np.zeros(len(rows), dtype=bool)
                 if dense_all is not None:
-                    keep |= dense_all[rows] >= lex_floor
-                match[rows[keep]] = True
-                if dense_all is None and dense_cand is not None and len(dense_cand[0]):
-                    near = dense_cand[0][dense_cand[1] >= lex_floor]
-                    match[near[bm25_all[near] > 0]] = True
+                    near = dense_all[rows] >= lex_floor
+                elif dense_cand is not None and len(dense_cand[0]):
+                    near_rows = dense_cand[0][dense_cand[1] >= lex_floor]
+                    near = np.isin(rows, near_rows, assume_unique=True) if len(near_rows) else near
+                match[rows[near]] = True
+                rest = rows[~near]
+                match[rest[coverage(rest) >= self.hybrid.lexical_coverage]] = True
             else:
                 match[rows] = True
         if dense_all is not None and allow.any():
@@ -111,7 +114,8 @@ class MatchMixin:
             memo = {} if memo is None else memo
             if "bm25" not in memo:
                 memo["bm25"] = st.lexical.scores(query)
-                memo["coverage"] = st.lexical.coverage(query) if self.hybrid.lexical_coverage is not None else None
+                memo["coverage"] = ((lambda rows: st.lexical.coverage_of(query, rows))
+                                    if self.hybrid.lexical_coverage is not None else None)
             if "dense_all" in memo:
                 dense_all, dense_cand = memo["dense_all"], None
             else:

@@ -312,7 +312,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
                 break
             depth *= 4
             cand_min = depth  # a deeper ranking reuses the candidates only if they reach its depth
-        coverage = (st.lexical.coverage(query) if mode == "hybrid" and bm25_all is not None
+        coverage = ((lambda rows: st.lexical.coverage_of(query, rows)) if mode == "hybrid" and bm25_all is not None
                     and self.hybrid.lexical_coverage is not None else None)
         match = self._match_rows(st, allowed, dense_all, bm25_all, dense_cand, coverage)
         terms = query_terms(query)

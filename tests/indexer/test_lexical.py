@@ -58,3 +58,11 @@ def test_coverage_compiled_and_numpy_paths_agree(monkeypatch):
     for q, c in zip(queries, compiled, strict=True):
         np.testing.assert_allclose(ix.coverage(q), c, rtol=1e-6)
     assert compiled[0][1] == pytest.approx(1.0) and compiled[0][0] < 1.0  # the Spanish row holds every word
+
+
+def test_coverage_of_some_rows_equals_the_whole_array_either_way():
+    ix = LexicalIndex.build(TEXTS)
+    for q in ("trata de niñas en el Perú", "trafficking children Peru remittances", "zzzz"):
+        whole = ix.coverage(q)
+        for rows in (np.array([1, 7, 13], dtype=np.int64), np.arange(len(TEXTS)), np.array([], dtype=np.int64)):
+            np.testing.assert_allclose(ix.coverage_of(q, rows), whole[rows], rtol=1e-6)
