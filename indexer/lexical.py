@@ -226,10 +226,11 @@ class LexicalIndex:
             word_of += [len(weights) - 1] * len(ids)
         return tokens, word_of, weights, sum(weights)
 
-    def coverage_of(self, query: str, rows: np.ndarray) -> np.ndarray:
+    def coverage_of(self, query: str, rows: np.ndarray, whole=None) -> np.ndarray:
         """`coverage(query)[rows]` for sorted `rows`, by binary search in the query stems'
         postings when that is cheaper than a pass over them (a filtered search, or the
-        few word matches a dense score does not settle)."""
+        few word matches a dense score does not settle). `whole`: a callable giving the
+        whole array (a cached one), used when the pass is cheaper."""
         rows = np.asarray(rows, dtype=np.int64)
         if self.retriever is None or not len(rows):
             return np.zeros(len(rows), dtype=np.float32)
@@ -239,7 +240,7 @@ class LexicalIndex:
         indptr, indices = self.retriever.scores["indptr"], self.retriever.scores["indices"]
         postings = sum(int(indptr[t + 1] - indptr[t]) for t in tokens)
         if len(rows) * len(tokens) * 16 >= postings:  # a pass over the postings is cheaper
-            return self.coverage(query)[rows]
+            return (whole() if whole is not None else self.coverage(query))[rows]
         out = np.zeros(len(rows), dtype=np.float32)
         held = np.zeros(len(rows), dtype=bool)
         for j, t in enumerate(tokens):

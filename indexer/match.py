@@ -27,6 +27,19 @@ if TYPE_CHECKING:
     from indexer.search import _State
 
 
+def _coverage_fn(lexical: Any, query: str):
+    """coverage(rows) for one query, the whole array computed at most once (facets ask
+    for several match sets of the same query)."""
+    whole: list[np.ndarray] = []
+
+    def full() -> np.ndarray:
+        if not whole:
+            whole.append(lexical.coverage(query))
+        return whole[0]
+
+    return lambda rows: lexical.coverage_of(query, rows, whole=full)
+
+
 class MatchMixin:
     def _match_rows(
         self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None,
@@ -114,8 +127,7 @@ class MatchMixin:
             memo = {} if memo is None else memo
             if "bm25" not in memo:
                 memo["bm25"] = st.lexical.scores(query)
-                memo["coverage"] = ((lambda rows: st.lexical.coverage_of(query, rows))
-                                    if self.hybrid.lexical_coverage is not None else None)
+                memo["coverage"] = _coverage_fn(st.lexical, query) if self.hybrid.lexical_coverage is not None else None
             if "dense_all" in memo:
                 dense_all, dense_cand = memo["dense_all"], None
             else:
