@@ -58,6 +58,10 @@ class IndexHolder:
             runtime = embedder.prepare_queries()
             embedder.embed_queries(["warm-up"])
             log.info("queries embed on %s (%s)", runtime, embedder.query_runtime_note)
+        try:  # one search compiles (or loads) the numba kernels of BM25 and of the match set
+            self._index.search("warm-up search for migrants", k=1)
+        except Exception:  # noqa: BLE001 - an empty index or a remote engine hiccup must not stop start-up
+            log.debug("warm-up search failed", exc_info=True)
 
     @property
     def index(self) -> Any:
