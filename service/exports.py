@@ -25,7 +25,9 @@ HEADINGS = {
            "publicado", "tipo", "secciones", "passage_id", "sección_del_pasaje", "texto_del_pasaje"),
 }
 YES_NO = {"en": ("yes", "no"), "es": ("sí", "no")}
-INFERRED = {"en": "inferred", "es": "inferido", "suggested_en": "suggested", "suggested_es": "sugerido"}
+#: How an objective placed by inference is marked, by its source.
+INFERRED = {"en": {"inferred": "inferred", "suggested": "suggested"},
+            "es": {"inferred": "inferido", "suggested": "sugerido"}}
 #: Rows fetched from the search core at a time while streaming.
 PAGE = 100
 
@@ -67,8 +69,7 @@ def _objective_cells(hit: dict[str, Any], ui: str) -> tuple[list[str], list[str]
     for n in hit["objectives"]:
         o = inferred.get(n)
         if o:
-            word = INFERRED[ui] if o["source"] == "inferred" else INFERRED[f"suggested_{ui}"]
-            numbers.append(f"{n} ({word} {o['confidence']:.2f})")
+            numbers.append(f"{n} ({INFERRED[ui].get(o['source'], o['source'])} {o['confidence']:.2f})")
         else:
             numbers.append(str(n))
         labels.append(objective_label(n, ui))
