@@ -91,7 +91,7 @@ class BrowseMixin:
         st = self._state
         store = st.store
         f = filters or Filters()
-        memo: dict[str, Any] = {}  # the query's scores, computed once for every list
+        memo: dict[str, Any] = {"broader": not f.is_empty()}  # the query's scores, once for every list
         docs, match = self._match_docs(st, query, filters, memo)
         cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 

@@ -27,62 +27,84 @@ if TYPE_CHECKING:
     from indexer.search import _State
 
 
-def _coverage_fn(lexical: Any, query: str):
-    """coverage(rows) for one query, the whole array computed at most once (facets ask
-    for several match sets of the same query)."""
-    whole: list[np.ndarray] = []
+class QueryCoverage:
+    """A query's coverage (LexicalIndex.coverage) of rows, the whole array computed at
+    most once (facets ask for several match sets of the same query): for the rows asked
+    by binary search, or whole when a pass is cheaper, then kept. `prefer_whole`: compute
+    it on the first call (facets under a filter, whose broader match sets need it)."""
 
-    def full() -> np.ndarray:
-        if not whole:
-            whole.append(lexical.coverage(query))
-        return whole[0]
+    def __init__(self, lexical: Any, query: str, prefer_whole: bool = False):
+        self.lexical, self.query, self.prefer_whole = lexical, query, prefer_whole
+        self._whole: np.ndarray | None = None
 
-    return lambda rows: lexical.coverage_of(query, rows, whole=full)
+    def whole(self) -> np.ndarray:
+        if self._whole is None:
+            self._whole = self.lexical.coverage(self.query)
+        return self._whole
+
+    def has_whole(self) -> bool:
+        """Whether `whole()` is, or is to be, at hand (then masks beat gathering rows)."""
+        return self._whole is not None or self.prefer_whole
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        if self.has_whole():
+            return self.whole()[rows]
+        return self.lexical.coverage_of(self.query, rows, whole=self.whole)
 
 
 class MatchMixin:
     def _match_rows(
         self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None,
-        dense_cand: tuple[np.ndarray, np.ndarray] | None = None, coverage=None,
+        dense_cand: tuple[np.ndarray, np.ndarray] | None = None, coverage=None, words: np.ndarray | None = None,
     ) -> np.ndarray:
         """Boolean over rows: the match set (see module docstring). The dense part comes
         from `dense_all` (every row's score) or else from `dense_cand` (rows, scores) of
-        an approximate search; `coverage(rows)` (LexicalIndex.coverage_of for the query),
-        given with dense evidence, bounds which word matches count: it is asked only of
-        the allowed word matches a dense score does not settle."""
+        an approximate search; `coverage(rows)` (a `QueryCoverage`), given with dense
+        evidence, bounds which word matches count: it is asked only of the allowed word
+        matches a dense score does not settle. `words`: the mask `bm25_all > 0`, when the
+        caller keeps it across filters. Boolean masks over every row throughout: at 1M
+        rows a pass over one is cheaper than gathering the many rows a broad query's
+        common words match."""
         n = st.store.n_rows
-        allow = np.ones(n, dtype=bool)
+        allow = None
         if allowed is not None:
             allow = np.zeros(n, dtype=bool)
             allow[allowed] = True
         if dense_all is None and bm25_all is None and dense_cand is None:
-            return allow
+            return np.ones(n, dtype=bool) if allow is None else allow
         match = np.zeros(n, dtype=bool)
         floor = self._dense_floor(st)
         if bm25_all is not None:
-            rows = np.flatnonzero((bm25_all > 0) & allow)  # the word matches (not every row)
-            if coverage is not None and self.hybrid.lexical_coverage is not None and len(rows):
+            cand = (bm25_all > 0) if words is None else words  # the word matches
+            if allow is not None:
+                cand = cand & allow
+            if coverage is not None and self.hybrid.lexical_coverage is not None:
                 # a word match alone is not relevance ("final" in "football world cup final"):
                 # it needs the query's weight, or a dense score near the floor
                 lex_floor = floor - self.hybrid.lexical_floor_gap  # words and meaning both, weakly
-                near = np.zeros(len(rows), dtype=bool)
+                near = np.zeros(n, dtype=bool)
                 if dense_all is not None:
-                    near = dense_all[rows] >= lex_floor
+                    near = dense_all >= lex_floor
                 elif dense_cand is not None and len(dense_cand[0]):
-                    near_rows = dense_cand[0][dense_cand[1] >= lex_floor]
-                    near = np.isin(rows, near_rows, assume_unique=True) if len(near_rows) else near
-                match[rows[near]] = True
-                rest = rows[~near]
-                match[rest[coverage(rest) >= self.hybrid.lexical_coverage]] = True
+                    near[dense_cand[0][dense_cand[1] >= lex_floor]] = True
+                match = cand & near
+                rest = cand & ~near
+                if coverage.has_whole():
+                    match |= rest & (coverage.whole() >= self.hybrid.lexical_coverage)
+                else:
+                    rows = np.flatnonzero(rest)
+                    match[rows[coverage(rows) >= self.hybrid.lexical_coverage]] = True
             else:
-                match[rows] = True
-        if dense_all is not None and allow.any():
-            best = float(dense_all[allow].max())
-            match |= dense_all >= max(best - self.hybrid.dense_margin, floor)
+                match = cand.copy()
+        if dense_all is not None:
+            live = dense_all if allow is None else np.where(allow, dense_all, -np.inf)
+            best = float(live.max()) if n else float("-inf")
+            if np.isfinite(best):
+                match |= live >= max(best - self.hybrid.dense_margin, floor)
         elif dense_cand is not None and len(dense_cand[0]):
             rows, scores = dense_cand
             match[rows[scores >= max(float(scores.max()) - self.hybrid.dense_margin, floor)]] = True
-        return match & allow
+        return match if allow is None else match & allow
 
     def _dense_floor(self, st: _State) -> float:
         if self.hybrid.dense_floor is not None:
@@ -91,7 +113,7 @@ class MatchMixin:
 
     def _dense_for_match(
         self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, rank_depth: int | None = None,
-        selection: Selection | None = None,
+        selection: Selection | None = None, shared: dict[str, Any] | None = None,
     ):
         """(every row's score, None) on an exact backend, one scan that serves both the
         ranking and the match set; (None, the approximate top `match_depth`) otherwise,
@@ -99,12 +121,47 @@ class MatchMixin:
 
         The approximate candidates also serve the ranking, which needs only `rank_depth`
         of them: under a filter the search may stop once it has that many rather than
-        complete all `match_depth` (the match set is a lower bound either way)."""
+        complete all `match_depth` (the match set is a lower bound either way). `shared`:
+        a memo across the match sets of one query (see `_from_shared`)."""
         if st.vectors.name in EXACT_BACKENDS:
             return st.vectors.scores_all(qv), None
         n_allowed = st.store.n_rows if allowed is None else len(allowed)
         depth = min(self.hybrid.match_depth, max(n_allowed, 1))
+        if shared is not None:
+            cand = self._from_shared(st, qv, allowed, depth, rank_depth, shared)
+            if cand is not None:
+                return None, cand
         return None, self._dense_candidates(st, qv, allowed, depth, min_results=rank_depth, selection=selection)
+
+    def _from_shared(
+        self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int, rank_depth: int | None,
+        shared: dict[str, Any],
+    ):
+        """The dense candidates of one of several match sets of a query (facets), cut from
+        one unfiltered graph search kept in `shared`: the unfiltered top `depth`, or the
+        allowed rows among the unfiltered neighbours a backend that post-filters would
+        fetch for this filter (`postfilter_depth`). None when that does not apply (an
+        exact or in-engine filtered search, or too few allowed neighbours); the caller
+        then searches as usual."""
+        n_allowed = st.store.n_rows if allowed is None else len(allowed)
+        want = depth if allowed is None else st.vectors.postfilter_depth(depth, n_allowed, rank_depth)
+        if want is None:
+            return None
+        base = shared.get("unfiltered")
+        if base is None:
+            k = min(max(self.hybrid.match_depth, want), st.store.n_rows)
+            base = shared["unfiltered"] = (*self._dense_candidates(st, qv, None, k), k)
+        rows, scores, k = base
+        if k < min(want, st.store.n_rows):
+            return None
+        if allowed is None:
+            return rows[:depth], scores[:depth]
+        ok = np.zeros(st.store.n_rows, dtype=bool)
+        ok[allowed] = True
+        keep = np.flatnonzero(ok[rows])[:depth]
+        if len(keep) < min(rank_depth or depth, depth, n_allowed):
+            return None  # came back short: the backend's own filtered walk completes it
+        return rows[keep], scores[keep]
 
     def _dense_candidates(
         self, st: _State, qv: np.ndarray, allowed: np.ndarray | None, depth: int, min_results: int | None = None,
@@ -119,15 +176,19 @@ class MatchMixin:
         self, st: _State, query: str | None, filters: Filters | None, memo: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(document indices, row mask) of the match set for an optional query. `memo`
-        keeps the query's scores that do not depend on the filters (BM25, and every row's
-        dense score on an exact backend) across calls with other filters (facets)."""
+        keeps the query's scores that do not depend on the filters (BM25, the rows it
+        matches, their coverage, and every row's dense score on an exact backend) across
+        calls with other filters (facets; `memo["broader"]`: broader filters will follow,
+        so the dense candidates may be cut from one unfiltered search, `_from_shared`)."""
         query = self._check_query(query, required=False)
         allowed = st.store.allowed_rows(filters)
         if query:
             memo = {} if memo is None else memo
             if "bm25" not in memo:
                 memo["bm25"] = st.lexical.scores(query)
-                memo["coverage"] = _coverage_fn(st.lexical, query) if self.hybrid.lexical_coverage is not None else None
+                memo["words"] = memo["bm25"] > 0
+                memo["coverage"] = (QueryCoverage(st.lexical, query, prefer_whole=bool(memo.get("broader")))
+                                    if self.hybrid.lexical_coverage is not None else None)
             if "dense_all" in memo:
                 dense_all, dense_cand = memo["dense_all"], None
             else:
@@ -135,10 +196,11 @@ class MatchMixin:
                 dense_all, dense_cand = self._dense_for_match(
                     st, self._dense_query(query), allowed, DEFAULT_SHOWN,
                     Selection(filters, n_allowed=len(allowed)) if allowed is not None else None,
+                    shared=memo if memo.get("broader") else None,
                 )
                 if dense_all is not None:
                     memo["dense_all"] = dense_all
-            match = self._match_rows(st, allowed, dense_all, memo["bm25"], dense_cand, memo["coverage"])
+            match = self._match_rows(st, allowed, dense_all, memo["bm25"], dense_cand, memo["coverage"], memo["words"])
         else:
             match = self._match_rows(st, allowed, None, None)
         return st.store.docs_of_rows(match), match

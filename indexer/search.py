@@ -42,7 +42,7 @@ from indexer.calibration import LanguageCalibration
 from indexer.filters import describe_filters
 from indexer.highlight import highlight, query_terms
 from indexer.lexical import LexicalIndex, top_positive
-from indexer.match import DEFAULT_SHOWN, EXACT_BACKENDS, MatchMixin, _coverage_fn  # noqa: F401  re-exported
+from indexer.match import DEFAULT_SHOWN, EXACT_BACKENDS, MatchMixin, QueryCoverage  # noqa: F401  re-exported
 from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_query_lang: re-exported
     DENSE_FLOORS,
     HybridParams,
@@ -312,7 +312,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
                 break
             depth *= 4
             cand_min = depth  # a deeper ranking reuses the candidates only if they reach its depth
-        coverage = (_coverage_fn(st.lexical, query) if mode == "hybrid" and bm25_all is not None
+        coverage = (QueryCoverage(st.lexical, query) if mode == "hybrid" and bm25_all is not None
                     and self.hybrid.lexical_coverage is not None else None)
         match = self._match_rows(st, allowed, dense_all, bm25_all, dense_cand, coverage)
         terms = query_terms(query)

@@ -94,7 +94,7 @@ class VectorBackend:
     # -- the interface -------------------------------------------------------------
     @property
     def count(self) -> int:
-        return int(self._present.sum())
+        return int(np.count_nonzero(self._present))
 
     def _checked(self, ids, vectors) -> tuple[np.ndarray, np.ndarray]:
         """ids and vectors as arrays, refused when their lengths differ or ids repeat."""
@@ -173,7 +173,7 @@ class VectorBackend:
         if len(allowed) > 1 and not (allowed[1:] > allowed[:-1]).all():  # not sorted and unique
             allowed = np.unique(allowed)
         n = len(allowed)
-        if n == 0 or n <= EXACT_MAX_ROWS or n <= EXACT_MAX_FRACTION * self.count:
+        if self._exact_size(n):
             return self._exact(q, k, allowed)
         scores, ids = self._search(q, k, allowed, need)
         want = min(need, n)
@@ -182,6 +182,18 @@ class VectorBackend:
             es, ei = self._exact(q[short], k, allowed)
             scores[short], ids[short] = es, ei
         return scores, ids
+
+    def postfilter_depth(self, k: int, n_allowed: int, need: int | None = None) -> int | None:
+        """How many unfiltered neighbours `search(q, k, allowed, min_results=need)` fetches
+        and then filters, for a filter allowing `n_allowed` rows; None when it does not
+        search that way (exact scoring, a filtered walk, or a filter inside the engine).
+        Callers that need several filtered searches of one query cut them from one
+        unfiltered search that deep."""
+        return None
+
+    def _exact_size(self, n: int) -> bool:
+        """Whether a filter allowing n rows is scored exactly rather than searched."""
+        return n == 0 or n <= EXACT_MAX_ROWS or n <= EXACT_MAX_FRACTION * self.count
 
     def _exact(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _topk(q @ self._rows(rows).T, rows, k)

@@ -168,16 +168,27 @@ class HNSWBackend(_FaissBackend):
         ids = np.where(fids >= 0, self._ids[np.clip(fids, 0, None)], -1)
         return scores, ids
 
+    def _postfilter_k(self, k: int, n_allowed: int, need: int) -> int:
+        """Unfiltered neighbours to fetch: enough to expect `need` allowed ones
+        (oversampled), and at least k."""
+        fraction = max(n_allowed / max(self.count, 1), 1e-6)
+        kk = max(int(np.ceil(need / fraction * POSTFILTER_OVERSAMPLE)), k)
+        return int(min(kk, POSTFILTER_MAX_K, len(self._ids)))
+
+    def postfilter_depth(self, k: int, n_allowed: int, need: int | None = None) -> int | None:
+        if self._exact_size(n_allowed) or self.count < len(self._ids):  # exact, or tombstones
+            return None
+        need = k if need is None else max(1, min(int(need), k))
+        kk = self._postfilter_k(k, n_allowed, need)
+        return kk if kk > need else None
+
     def _postfilter(self, q: np.ndarray, k: int, allowed: np.ndarray, need: int):
         """Unfiltered graph search for enough neighbours, keep the allowed ones; queries
         left with fewer than `need` go to the filtered walk (the base class then scores
         exactly if needed)."""
         import faiss
 
-        fraction = max(len(allowed) / max(self.count, 1), 1e-6)
-        # enough neighbours to expect `need` allowed ones (oversampled), and at least k
-        kk = max(int(np.ceil(need / fraction * POSTFILTER_OVERSAMPLE)), k)
-        kk = int(min(kk, POSTFILTER_MAX_K, len(self._ids)))
+        kk = self._postfilter_k(k, len(allowed), need)
         if kk <= need:
             return self._walk(q, k, allowed)
         _faiss_threads(SEARCH_THREADS if len(q) <= 8 else None)

@@ -50,7 +50,9 @@ def test_coverage_is_the_share_of_the_query_idf_a_row_holds():
 
 def test_coverage_compiled_and_numpy_paths_agree(monkeypatch):
     ix = LexicalIndex.build(TEXTS)
-    queries = ("trata de niñas en el Perú", "trafficking children Peru remittances", "zzzz", "workers workers")
+    # words with one stem, with two (Spanish and English differ), repeated words, French
+    queries = ("trata de niñas en el Perú", "trafficking children Peru remittances", "zzzz", "workers workers",
+               "protección protection recruitment")
     compiled = [ix.coverage(q) for q in queries]
     if lexical._coverage_kernel() is None:
         pytest.fail("numba is a dependency of the install: the compiled coverage must load")
@@ -66,3 +68,4 @@ def test_coverage_of_some_rows_equals_the_whole_array_either_way():
         whole = ix.coverage(q)
         for rows in (np.array([1, 7, 13], dtype=np.int64), np.arange(len(TEXTS)), np.array([], dtype=np.int64)):
             np.testing.assert_allclose(ix.coverage_of(q, rows), whole[rows], rtol=1e-6)
+
