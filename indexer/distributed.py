@@ -66,18 +66,28 @@ def local_start() -> None:
 
 
 def init_local(**kwargs) -> None:
-    """ray.init for a Ray started here, tried twice: a local head whose processes fail to
-    come up (seen once in a few dozen starts on a 2-core machine) is shut down and
-    started again before the build gives up."""
+    """ray.init for a Ray started here, tried LOCAL_START_TRIES times: a local head whose
+    processes fail to come up (seen once in a few dozen starts on a busy 2-core machine:
+    the raylet must register within Ray's fixed 30 s) is shut down and started again,
+    after a pause, before the build gives up."""
     import ray
 
     local_start()
-    try:
-        ray.init(**kwargs)
-    except Exception as exc:  # noqa: BLE001 - any start failure: one more start
-        log.warning("a local Ray did not start (%s: %s); starting it again", type(exc).__name__, exc)
-        ray.shutdown()
-        ray.init(**kwargs)
+    for attempt in range(1, LOCAL_START_TRIES + 1):
+        try:
+            ray.init(**kwargs)
+            return
+        except Exception as exc:  # noqa: BLE001 - any start failure: start again
+            ray.shutdown()
+            if attempt == LOCAL_START_TRIES:
+                raise
+            log.warning("a local Ray did not start (%s: %s); starting it again (%d of %d)",
+                        type(exc).__name__, exc, attempt + 1, LOCAL_START_TRIES)
+            time.sleep(5 * attempt)
+
+
+#: Starts of a local Ray tried before a build gives up.
+LOCAL_START_TRIES = 3
 
 
 @contextmanager

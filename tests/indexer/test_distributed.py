@@ -83,10 +83,12 @@ def test_ray_writes_into_milvus(local_ray, seeds_dir, tmp_path, milvus_server):
     assert ix.search("trafficking", mode="dense", k=3).hits
 
 
-def test_a_local_ray_that_fails_to_start_is_started_once_more(monkeypatch):
-    """init_local: a failed start is shut down and tried again, once; a second failure is raised."""
+def test_a_local_ray_that_fails_to_start_is_started_again(monkeypatch):
+    """init_local: a failed start is shut down and tried again, up to LOCAL_START_TRIES
+    starts in all; the last failure is raised (after its shutdown)."""
     import ray
 
+    from indexer import distributed
     from indexer.distributed import init_local
 
     calls: list[str] = []
@@ -98,12 +100,14 @@ def test_a_local_ray_that_fails_to_start_is_started_once_more(monkeypatch):
                 raise RuntimeError("Timed out waiting for file .../gcs_server_port")
         return init
 
+    monkeypatch.setattr(distributed.time, "sleep", lambda s: calls.append("pause"))
     monkeypatch.setattr(ray, "shutdown", lambda: calls.append("shutdown"))
     monkeypatch.setattr(ray, "init", failing(1))
     init_local(num_cpus=2)
-    assert calls == ["init", "shutdown", "init"]
+    assert calls == ["init", "shutdown", "pause", "init"]
     calls.clear()
-    monkeypatch.setattr(ray, "init", failing(2))
+    monkeypatch.setattr(ray, "init", failing(distributed.LOCAL_START_TRIES))
     with pytest.raises(RuntimeError, match="gcs_server_port"):
         init_local(num_cpus=2)
-    assert calls == ["init", "shutdown", "init"]
+    assert calls.count("init") == distributed.LOCAL_START_TRIES == 3
+    assert calls[-2:] == ["init", "shutdown"]
