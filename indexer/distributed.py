@@ -58,6 +58,8 @@ class RayOptions:
 #: 20-60 s by default, which a busy 2-core machine can exceed ("Timed out waiting for
 #: file .../gcs_server_port"); a user's own RAY_gcs_server_port_wait_time_s wins.
 GCS_START_WAIT_S = 180
+#: Starts of a local Ray tried before a build gives up.
+LOCAL_START_TRIES = 3
 
 
 def local_start() -> None:
@@ -85,9 +87,6 @@ def init_local(**kwargs) -> None:
                         type(exc).__name__, exc, attempt + 1, LOCAL_START_TRIES)
             time.sleep(5 * attempt)
 
-
-#: Starts of a local Ray tried before a build gives up.
-LOCAL_START_TRIES = 3
 
 
 @contextmanager
