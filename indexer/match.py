@@ -82,11 +82,12 @@ class MatchMixin:
                 # a word match alone is not relevance ("final" in "football world cup final"):
                 # it needs the query's weight, or a dense score near the floor
                 lex_floor = floor - self.hybrid.lexical_floor_gap  # words and meaning both, weakly
-                near = np.zeros(n, dtype=bool)
                 if dense_all is not None:
                     near = dense_all >= lex_floor
-                elif dense_cand is not None and len(dense_cand[0]):
-                    near[dense_cand[0][dense_cand[1] >= lex_floor]] = True
+                else:
+                    near = np.zeros(n, dtype=bool)
+                    if dense_cand is not None and len(dense_cand[0]):
+                        near[dense_cand[0][dense_cand[1] >= lex_floor]] = True
                 match = cand & near
                 rest = cand & ~near
                 if coverage.has_whole():

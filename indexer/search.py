@@ -42,9 +42,8 @@ from indexer.calibration import LanguageCalibration
 from indexer.filters import describe_filters
 from indexer.highlight import highlight, query_terms
 from indexer.lexical import LexicalIndex, top_positive
-from indexer.match import DEFAULT_SHOWN, EXACT_BACKENDS, MatchMixin, QueryCoverage  # noqa: F401  re-exported
+from indexer.match import EXACT_BACKENDS, MatchMixin, QueryCoverage
 from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_query_lang: re-exported
-    DENSE_FLOORS,
     HybridParams,
     _dense_scores,
     _prefetch_pool,
