@@ -44,7 +44,15 @@ class BodyLimit:
     """Refuse request bodies over `max_bytes` with a 413, whether announced by
     Content-Length or streamed (chunked): the body is read at most once past the limit. A
     body that has not all arrived `timeout_s` after the request began is a 408 (a client
-    trickling its body would otherwise hold the request, and its memory, indefinitely)."""
+    trickling its body would otherwise hold the request, and its memory, indefinitely).
+
+    Before a 413 the rest of the body, up to `DRAIN_BYTES`, is read and dropped (within the
+    same deadline): a server that answers and closes while the client is still sending
+    makes the client's next write fail with a connection reset, and it never sees the 413
+    (seen in the suite on a 1 MB body)."""
+
+    #: A refused body of at most this many bytes is read to its end before the 413.
+    DRAIN_BYTES = 16 * 1024 * 1024
 
     def __init__(self, app, max_bytes: int, timeout_s: float = 10.0):
         self.app, self.max_bytes, self.timeout_s = app, max_bytes, timeout_s
@@ -52,11 +60,12 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             return await self.app(scope, receive, send)
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                return await self._refuse(send)
+                # past DRAIN_BYTES announced: refused at once, the body left unread
+                return await self._refuse(send, receive, deadline, 0, more=int(value) <= self.DRAIN_BYTES)
         chunks, size = [], 0
-        deadline = asyncio.get_running_loop().time() + self.timeout_s
         while True:
             try:
                 message = await asyncio.wait_for(receive(), deadline - asyncio.get_running_loop().time())
@@ -68,7 +77,7 @@ class BodyLimit:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.max_bytes:
-                return await self._refuse(send)
+                return await self._refuse(send, receive, deadline, size, more=bool(message.get("more_body")))
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
@@ -83,8 +92,20 @@ class BodyLimit:
 
         return await self.app(scope, replay, send)
 
-    async def _refuse(self, send):
-        await send_error(send, 413, "body", f"the request body is over {self.max_bytes:,} bytes; send fewer filter values")
+    async def _refuse(self, send, receive, deadline: float, read: int, more: bool = True):
+        """The 413, once the rest of the body (up to DRAIN_BYTES in all) is read and dropped."""
+        loop = asyncio.get_running_loop()
+        while more and read <= self.DRAIN_BYTES:
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+            except TimeoutError:
+                break
+            if message["type"] != "http.request":
+                return  # the client went away
+            read += len(message.get("body", b""))
+            more = bool(message.get("more_body"))
+        await send_error(send, 413, "body", f"the request body is over {self.max_bytes:,} bytes; send fewer filter values",
+                         [(b"connection", b"close")])
 
 
 class Admission:
