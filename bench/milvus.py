@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import shutil
 import tempfile
 import time
@@ -152,6 +153,69 @@ def bench_milvus_api(corpus: Path, queries: list[str], *, log=print) -> dict[str
         shutil.rmtree(work, ignore_errors=True)
 
 
+_STATE_RSS = """
+import gc, json, sys
+from pathlib import Path
+import bm25s  # imported before measuring: its import is not per passage
+from bench.stats import rss_bytes
+from indexer.backends import VectorBackend
+from indexer.lexical import LexicalIndex
+from indexer.store import MetadataStore
+version, mode = Path(sys.argv[1]), sys.argv[2]
+vectors = VectorBackend.load(version / "vectors")
+gc.collect(); r0 = rss_bytes()
+store = (MetadataStore.load_serving(version / "store", vectors) if mode == "serving"
+         else MetadataStore.load(version / "store"))
+gc.collect(); r1 = rss_bytes()
+lexical = LexicalIndex.load(version / "lexical")
+gc.collect(); r2 = rss_bytes()
+print(json.dumps({"store": r1 - r0, "lexical": r2 - r1, "rows": store.n_rows}))
+"""
+
+
+def bench_serving_memory(n: int, *, log=print) -> dict[str, Any]:
+    """What a serving process holds per passage for a Milvus index: the store as served
+    now (documents' metadata and three row columns; passages fetched from Milvus) beside
+    the whole store it held before (every passage's text and id), and the BM25 index, each
+    loaded in a fresh process. Synthetic documents of 160-word passages (about 1 KB)."""
+    import subprocess
+    import sys
+
+    from bench.facade import VectorLookup, passage_texts, synthetic_documents
+    from indexer.build import build_index_from_documents, resolve_index_dir
+
+    work = Path(tempfile.mkdtemp(prefix="ps-bench-serving-"))
+    server = MilvusServer(work / "data")
+    try:
+        c = make_corpus(n, nq=1)
+        rng = np.random.default_rng(3)
+        parts = [passage_texts(n, rng) for _ in range(4)]
+        texts = [" ".join(t) for t in zip(*parts, strict=True)]
+        docs = synthetic_documents(c, texts, rng)
+        t0 = time.perf_counter()
+        build_index_from_documents(docs, work / "ix", embedder=VectorLookup(c.vectors), backend="milvus",
+                                   milvus_uri=server.uri)
+        build_s = time.perf_counter() - t0
+        del docs, parts
+        version = resolve_index_dir(work / "ix")
+        out: dict[str, Any] = {"passages": n, "words_per_passage": 160, "build_s": round(build_s, 1),
+                               "text_bytes_per_passage": round(sum(len(t.encode()) for t in texts) / n, 1)}
+        root = Path(__file__).resolve().parent.parent
+        for mode in ("whole", "serving"):
+            res = subprocess.run([sys.executable, "-c", _STATE_RSS, str(version), mode], capture_output=True,
+                                 text=True, check=True, cwd=root, timeout=1800)
+            got = json.loads(res.stdout.strip().splitlines()[-1])
+            out[mode] = {"store_bytes_per_passage": round(got["store"] / n, 1),
+                         "lexical_bytes_per_passage": round(got["lexical"] / n, 1)}
+        log(f"  serving memory at {n:,} passages: store {out['whole']['store_bytes_per_passage']} B/passage whole, "
+            f"{out['serving']['store_bytes_per_passage']} B/passage as served; "
+            f"BM25 {out['serving']['lexical_bytes_per_passage']} B/passage")
+        return out
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def bench_ray_indexing(corpus: Path, *, log=print) -> dict[str, Any]:
     """Every passage embedded (fresh embedding caches), plain then on a local Ray."""
     from indexer.build import build_index, get_embedder
@@ -197,6 +261,10 @@ class _Uncached:
         return uncached(texts, progress) if uncached else self._e.embed_passages(texts, progress)
 
 
+#: Passages of the serving-memory measurement.
+SERVING_MEMORY_PASSAGES = 100_000
+
+
 def run_milvus(sizes: list[int], corpus: Path, queries: list[str], *, n_queries: int, log=print) -> dict[str, Any]:
     """The section: scale, API side by side, Ray indexing side by side."""
     from bench.cli import _guard
@@ -204,6 +272,8 @@ def run_milvus(sizes: list[int], corpus: Path, queries: list[str], *, n_queries:
     out: dict[str, Any] = {"scale": _guard(lambda: bench_milvus_scale(sizes, n_queries=n_queries, log=log), log)}
     log("  API on the sample corpus, FAISS flat beside Milvus")
     out["api"] = _guard(lambda: bench_milvus_api(corpus, queries, log=log), log)
+    log("  a serving process's memory per passage")
+    out["serving_memory"] = _guard(lambda: bench_serving_memory(SERVING_MEMORY_PASSAGES, log=log), log)
     log("  indexing, plain beside Ray")
     out["ray_indexing"] = _guard(lambda: bench_ray_indexing(corpus, log=log), log)
     return out
@@ -244,6 +314,14 @@ def milvus_markdown(mv: dict[str, Any]) -> list[str]:
         lines += [f"API, one client, {api['queries']} fresh queries sent to both servers in turn: FAISS flat p50 "
                   f"{api['flat']['p50_ms']} ms (p95 {api['flat']['p95_ms']}), Milvus p50 {api['milvus']['p50_ms']} ms "
                   f"(p95 {api['milvus']['p95_ms']}): {api['milvus_over_flat_p50']}x.", ""]
+    sm = mv.get("serving_memory") or {}
+    if sm.get("whole"):
+        lines += [f"A serving process's memory for a Milvus index, {sm['passages']:,} synthetic passages of "
+                  f"{sm['words_per_passage']} words ({sm['text_bytes_per_passage']} bytes of text each), each part "
+                  f"loaded in a fresh process: the store as served (documents' metadata and three row columns; "
+                  f"passages fetched from Milvus) {sm['serving']['store_bytes_per_passage']} B a passage, against "
+                  f"{sm['whole']['store_bytes_per_passage']} B for the whole store with every passage; the BM25 "
+                  f"index, still held, {sm['serving']['lexical_bytes_per_passage']} B a passage.", ""]
     ray = mv.get("ray_indexing") or {}
     if ray.get("plain"):
         r = ray["ray"].get("ray", {})

@@ -53,14 +53,17 @@ class BrowseMixin:
         match = self._match_rows(st, store.allowed_rows(filters), None, None)
         docs = store.docs_of_rows(match)
         page = docs[_browse_order(store, docs, sort)][offset : offset + k]
-        hits = []
-        for rank, d in enumerate(page.tolist(), offset + 1):
+        summary = store.sections.index("summary")
+        shown: list[list[int]] = []
+        for d in page.tolist():
             rows = store.rows_of_doc(d)
             rows = rows[match[rows]]
-            # a summary first, then the document's order
-            kinds = np.array([store.passages[r].section_kind != "summary" for r in rows.tolist()], dtype=bool)
-            rows = rows[np.lexsort((rows, kinds))][:passages_per_doc]
-            passages = [self._passage_hit(st, int(r), 0.0, i + 1, frozenset()) for i, r in enumerate(rows.tolist())]
+            kinds = store.row_section[rows] != summary  # a summary first, then the document's order
+            shown.append(rows[np.lexsort((rows, kinds))][:passages_per_doc].tolist())
+        fetched = iter(store.passages_at([r for rows in shown for r in rows]))  # one fetch for the page
+        hits = []
+        for rank, (d, rows) in enumerate(zip(page.tolist(), shown, strict=True), offset + 1):
+            passages = [self._passage_hit(next(fetched), 0.0, i + 1, frozenset()) for i in range(len(rows))]
             hits.append(self._doc_hit(st, store.documents[d], 0.0, rank, passages, filters))
         return SearchResponse(
             query="",

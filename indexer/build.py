@@ -336,6 +336,8 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
             "model": {"id": embedder.model_id, "checksum": embedder.checksum, "dim": dim,
                       "passage_precision": precision, **precision_check},
             "backend": backend_name,
+            # "backend": the engine holds each passage; serving reads the store without them
+            "store": {"passages": "backend" if vb.holds_passages else "local"},
             "counts": {"documents": len(documents), "passages": store.n_rows},
             "settings": _settings_dict(settings),
             "versions": library_versions(),

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from corpus.types import Document
+from corpus.types import Document, Passage
 from indexer.backends import Selection, VectorBackend
 from indexer.browse import BrowseMixin
 from indexer.build import MANIFEST, get_embedder, resolve_index_dir
@@ -72,8 +72,12 @@ class _State:
     def __init__(self, version_dir: Path, manifest: dict[str, Any]):
         self.version_dir = version_dir
         self.manifest = manifest
-        self.store = MetadataStore.load(version_dir / "store")
         self.vectors = VectorBackend.load(version_dir / "vectors")
+        if manifest.get("store", {}).get("passages") == "backend" and self.vectors.holds_passages:
+            # the engine holds the passages: keep their metadata only (indexer.passages)
+            self.store = MetadataStore.load_serving(version_dir / "store", self.vectors)
+        else:
+            self.store = MetadataStore.load(version_dir / "store")
         self.lexical = LexicalIndex.load(version_dir / "lexical")
         langs = np.array(self.store.langs + ["und"], dtype=object)
         self.row_lang_str = langs[self.store.row_lang] if self.store.n_rows else np.array([], dtype=object)
@@ -320,15 +324,12 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
         # results are not cut to the match set: the nearest passages are shown even when
         # none is relevant, each saying whether it is (the counts never depend on the page)
         if group:
-            hits = self._group(st, rows, scores, offset, k, passages_per_doc, terms, filters)
-            for h in hits:
-                for p in h.passages:
-                    p.relevant = bool(match[st.store.row_of[p.passage_id]])
-                h.relevant = any(p.relevant for p in h.passages)
+            hits = self._group(st, rows, scores, offset, k, passages_per_doc, terms, filters, match)
         else:
-            for i in range(offset, min(need, len(rows))):
-                phits.append(self._passage_hit(st, int(rows[i]), float(scores[i]), i + 1, terms))
-                phits[-1].relevant = bool(match[int(rows[i])])
+            shown = rows[offset:need].tolist()
+            for i, (r, p) in enumerate(zip(shown, st.store.passages_at(shown), strict=True), start=offset):
+                phits.append(self._passage_hit(p, float(scores[i]), i + 1, terms))
+                phits[-1].relevant = bool(match[r])
         t_search = time.perf_counter() - ts
         return SearchResponse(
             query=query,
@@ -348,8 +349,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
             },
         )
 
-    def _passage_hit(self, st: _State, row: int, score: float, rank: int, terms) -> PassageHit:
-        p = st.store.passage(row)
+    def _passage_hit(self, p: Passage, score: float, rank: int, terms) -> PassageHit:
         return PassageHit(
             passage_id=p.id,
             doc_id=p.doc_id,
@@ -384,7 +384,9 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
             ],
         )
 
-    def _group(self, st, rows, scores, offset, k, per_doc, terms, filters) -> list[DocumentHit]:
+    def _group(self, st, rows, scores, offset, k, per_doc, terms, filters, match=None) -> list[DocumentHit]:
+        """Document hits of a ranking's page, each with its best `per_doc` passages (one
+        fetch of them all); `match`: the match set's row mask, marking relevant ones."""
         order: list[int] = []
         best: dict[int, list[tuple[int, float, int]]] = {}
         for i, (r, s) in enumerate(zip(rows.tolist(), scores.tolist(), strict=True)):
@@ -396,10 +398,18 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
                 best[d] = []
             if len(best[d]) < per_doc:
                 best[d].append((r, s, i + 1))
+        page = order[offset : offset + k]
+        shown = [r for d in page for r, _, _ in best[d]]
+        passage = dict(zip(shown, st.store.passages_at(shown), strict=True))
         hits = []
-        for rank, d in enumerate(order[offset : offset + k], start=offset + 1):
-            ps = [self._passage_hit(st, r, s, pr, terms) for r, s, pr in best[d]]
-            hits.append(self._doc_hit(st, st.store.documents[d], best[d][0][1], rank, ps, filters))
+        for rank, d in enumerate(page, start=offset + 1):
+            ps = [self._passage_hit(passage[r], s, pr, terms) for r, s, pr in best[d]]
+            hit = self._doc_hit(st, st.store.documents[d], best[d][0][1], rank, ps, filters)
+            if match is not None:
+                for p, (r, _, _) in zip(ps, best[d], strict=True):
+                    p.relevant = bool(match[r])
+                hit.relevant = any(p.relevant for p in ps)
+            hits.append(hit)
         return hits
 
     # -- facets and gap map --------------------------------------------------------

@@ -1,7 +1,8 @@
 """The metadata store: documents, passage rows and per-value masks for fast filtering.
 
 Row ids (the integers the vector backend and the lexical index hold) are positions in
-`passage_ids`. Filters become a boolean mask over documents (countries, objectives per
+`passage_ids`. A serving process whose backend holds the passages loads the store
+without them (`load_serving`). Filters become a boolean mask over documents (countries, objectives per
 source, years, doc type: precomputed boolean columns) and then over rows (language,
 section kind), all vectorised numpy. Persisted as JSON Lines + JSON + npy; no pickle.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,9 @@ def embedding_text(title: str, text: str) -> str:
         return text
     return f"{title}\n{text}"
 
+
+#: The serving files (`MetadataStore.load_serving`) beside the full documents.jsonl.
+SERVING_DOCUMENTS, SERVING_COLUMNS, SERVING_NAMES = "documents.meta.jsonl", "columns.npz", "columns.json"
 
 #: Filters passing at most this fraction of documents gather rows per document.
 SELECTIVE_DOC_FRACTION = 0.2
@@ -65,44 +70,54 @@ class MetadataStore:
     def __init__(self, documents: Sequence[Document], hashes: Sequence[str] | None = None):
         """`hashes`: the saved reuse keys of a loaded index (computed from the texts when
         None, as for a new build)."""
+        self._set_documents(documents)
+        passages = [p for d in self.documents for p in d.passages]
+        self.passages: Sequence[Passage] = passages
+        self.passage_ids: list[str] | None = [p.id for p in passages]
+        self.row_of: dict[str, int] | None = {pid: r for r, pid in enumerate(self.passage_ids)}
+        n_rows = len(passages)
+        row_doc = np.fromiter(
+            (self.doc_index[p.doc_id] if p.doc_id in self.doc_index else -1 for p in passages),
+            dtype=np.int32,
+            count=n_rows,
+        )
+        if n_rows and row_doc.min() < 0:
+            raise ValueError("a passage names a document that is not in the store")
+        langs = sorted({p.lang for p in passages})
+        lang_code = {v: i for i, v in enumerate(langs)}
+        sections = list(SECTION_KINDS) + sorted({p.section_kind for p in passages} - set(SECTION_KINDS))
+        sec_code = {v: i for i, v in enumerate(sections)}
+        self._set_rows(row_doc, np.array([lang_code[p.lang] for p in passages], dtype=np.int16), langs,
+                       np.array([sec_code[p.section_kind] for p in passages], dtype=np.int16), sections)
+        #: hashes of the texts the model embeds: the key for reusing vectors at re-index
+        self.hashes: list[str] | None = (
+            [text_hash(self.embed_text(r)) for r in range(n_rows)] if hashes is None else list(hashes)
+        )
+        self._doc_columns()
+
+    def _set_documents(self, documents: Sequence[Document]) -> None:
         self.documents: list[Document] = list(documents)
         self.doc_index: dict[str, int] = {}
         for i, d in enumerate(self.documents):
             if d.id in self.doc_index:
                 raise ValueError(f"duplicate document id {d.id!r}")
             self.doc_index[d.id] = i
-        passages = [p for d in self.documents for p in d.passages]
-        self.passages: list[Passage] = passages
-        self.passage_ids: list[str] = [p.id for p in passages]
-        self.row_of: dict[str, int] = {pid: r for r, pid in enumerate(self.passage_ids)}
-        #: hashes of the texts the model embeds: the key for reusing vectors at re-index
-        self.hashes: list[str] = (
-            [text_hash(self.embed_text(r)) for r in range(len(passages))] if hashes is None else list(hashes)
-        )
-        n_docs, n_rows = len(self.documents), len(passages)
-        self.row_doc = np.fromiter(
-            (self.doc_index[p.doc_id] if p.doc_id in self.doc_index else -1 for p in passages),
-            dtype=np.int32,
-            count=n_rows,
-        )
-        if n_rows and self.row_doc.min() < 0:
-            raise ValueError("a passage names a document that is not in the store")
+
+    def _set_rows(self, row_doc, row_lang, langs: list[str], row_section, sections: list[str]) -> None:
+        """The row-level columns: each row's document, language and section kind."""
+        self.row_doc = np.asarray(row_doc, dtype=np.int32)
         #: rows grouped by document (CSR): rows of document d = _row_order[_doc_bounds[d]:_doc_bounds[d+1]]
-        self._row_order, self._doc_bounds = doc_row_index(self.row_doc, n_docs)
+        self._row_order, self._doc_bounds = doc_row_index(self.row_doc, len(self.documents))
         #: passages listed document by document (as builds store them): no gather needed
-        self._rows_in_doc_order = bool((self._row_order == np.arange(n_rows)).all())
+        self._rows_in_doc_order = bool((self._row_order == np.arange(len(self.row_doc))).all())
+        self.langs: list[str] = list(langs)
+        self.row_lang = np.asarray(row_lang, dtype=np.int16)
+        self.sections: list[str] = list(sections)
+        self.row_section = np.asarray(row_section, dtype=np.int16)
 
-        # row-level columns
-        self.langs: list[str] = sorted({p.lang for p in passages})
-        lang_code = {v: i for i, v in enumerate(self.langs)}
-        self.row_lang = np.array([lang_code[p.lang] for p in passages], dtype=np.int16)
-        self.sections: list[str] = list(SECTION_KINDS) + sorted(
-            {p.section_kind for p in passages} - set(SECTION_KINDS)
-        )
-        sec_code = {v: i for i, v in enumerate(self.sections)}
-        self.row_section = np.array([sec_code[p.section_kind] for p in passages], dtype=np.int16)
-
-        # document-level columns
+    def _doc_columns(self) -> None:
+        """The document-level columns that filters and facets read."""
+        n_docs = len(self.documents)
         self.countries: list[str] = sorted({c for d in self.documents for c in d.countries.all()})
         ccode = {c: i for i, c in enumerate(self.countries)}
         #: document x country per source (primary includes explicit); see country_matrix
@@ -152,7 +167,7 @@ class MetadataStore:
     # -- filtering -----------------------------------------------------------------
     @property
     def n_rows(self) -> int:
-        return len(self.passage_ids)
+        return len(self.row_doc)
 
     @staticmethod
     def _union(by_source: dict[str, np.ndarray], sources: Iterable[str], cache: dict) -> np.ndarray:
@@ -304,15 +319,29 @@ class MetadataStore:
 
     def embed_text(self, row: int) -> str:
         """The text the model embeds for a passage row (its document's title, then the passage)."""
-        p = self.passages[row]
+        p = self.passage(row)
         return embedding_text(self.documents[self.doc_index[p.doc_id]].title, p.text)
 
     def document(self, doc_id: str) -> Document | None:
+        """The document with all its passages (fetched when the backend holds them)."""
         i = self.doc_index.get(doc_id)
-        return None if i is None else self.documents[i]
+        if i is None:
+            return None
+        doc = self.documents[i]
+        if isinstance(self.passages, list):
+            return doc
+        return replace(doc, passages=tuple(self.passages_at(self.rows_of_doc(i))))
 
     def passage(self, row: int) -> Passage:
-        return self.passages[row]
+        return self.passages_at([row])[0]
+
+    def passages_at(self, rows) -> list[Passage]:
+        """The passages of `rows`, in order: one fetch for them all when the backend holds
+        the passages (`indexer.passages`)."""
+        rows = [int(r) for r in rows]
+        if isinstance(self.passages, list):
+            return [self.passages[r] for r in rows]
+        return self.passages.get_many(rows)
 
     def doc_of_row(self, row: int) -> Document:
         return self.documents[int(self.row_doc[row])]
@@ -327,6 +356,12 @@ class MetadataStore:
         rows = {"passage_ids": self.passage_ids, "hashes": self.hashes}
         (d / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
         np.save(d / "row_doc.npy", self.row_doc, allow_pickle=False)
+        # what a serving process reads when the backend holds the passages (load_serving)
+        with open(d / SERVING_DOCUMENTS, "w", encoding="utf-8") as fh:
+            for doc in self.documents:
+                fh.write(json.dumps(replace(doc, passages=()).to_dict(), ensure_ascii=False) + "\n")
+        np.savez(d / SERVING_COLUMNS, row_doc=self.row_doc, row_lang=self.row_lang, row_section=self.row_section)
+        (d / SERVING_NAMES).write_text(json.dumps({"langs": self.langs, "sections": self.sections}), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: str | Path) -> MetadataStore:
@@ -342,4 +377,26 @@ class MetadataStore:
         store = cls(docs, hashes=rows["hashes"])
         if rows["passage_ids"] != store.passage_ids or len(rows["hashes"]) != store.n_rows:
             raise ValueError(f"index store at {d} is inconsistent: rows.json does not match documents.jsonl")
+        return store
+
+    @classmethod
+    def load_serving(cls, directory: str | Path, backend) -> MetadataStore:
+        """The store a serving process holds when `backend` holds the passages: documents
+        without their passages and three row columns (document, language, section kind);
+        passages are fetched from the backend as pages need them. No passage ids, no reuse
+        hashes (builds use `load`)."""
+        from indexer.passages import BackendPassages
+
+        d = Path(directory)
+        with open(d / SERVING_DOCUMENTS, encoding="utf-8") as fh:
+            docs = [Document.from_dict(json.loads(line)) for line in fh if line.strip()]
+        names = json.loads((d / SERVING_NAMES).read_text(encoding="utf-8"))
+        with np.load(d / SERVING_COLUMNS, allow_pickle=False) as cols:
+            row_doc, row_lang, row_section = cols["row_doc"], cols["row_lang"], cols["row_section"]
+        store = cls.__new__(cls)
+        store._set_documents(docs)
+        store._set_rows(row_doc, row_lang, names["langs"], row_section, names["sections"])
+        store.passages = BackendPassages(backend, [doc.id for doc in docs], len(row_doc))
+        store.passage_ids = store.row_of = store.hashes = None
+        store._doc_columns()
         return store

@@ -85,6 +85,9 @@ class VectorBackend:
     #: Whether the backend is the vectors' only home in this process (False for engines
     #: that keep them elsewhere: no vectors.npy, no present.npy in its folder).
     local: ClassVar[bool] = True
+    #: Whether the backend also holds each row's passage (`passage_records`), so that a
+    #: serving process need not (`indexer.passages`).
+    holds_passages: ClassVar[bool] = False
 
     def __init__(self, dim: int):
         self.dim = int(dim)
@@ -197,6 +200,11 @@ class VectorBackend:
 
     def _exact(self, q: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _topk(q @ self._rows(rows).T, rows, k)
+
+    def passage_records(self, ids) -> dict[int, dict]:
+        """Row id -> passage record of the given rows, for a backend that `holds_passages`
+        (`to_passage` reads one)."""
+        raise NotImplementedError(f"the {self.name} backend holds no passages")
 
     def memory_bytes(self) -> int:
         """Bytes this backend holds in memory: its own arrays (views of FAISS's storage

@@ -46,6 +46,7 @@ class MilvusBackend(VectorBackend):
 
     name = "milvus"
     local: ClassVar[bool] = False
+    holds_passages: ClassVar[bool] = True
     DEFAULTS: ClassVar[dict[str, int]] = {"m": 32, "ef_construction": 128, "ef_search": 256}
 
     def __init__(
@@ -156,6 +157,24 @@ class MilvusBackend(VectorBackend):
             for rec in self._call("get", self.client.get, self.collection, ids=part, output_fields=["vec"]):
                 found[int(rec["row"])] = np.asarray(rec["vec"], dtype=np.float32)
         return found
+
+    def passage_records(self, ids) -> dict[int, dict]:
+        """Row id -> the passage fields (`fields.PASSAGE_FIELDS`) of the given rows that
+        hold a passage (rows added without a store hold none)."""
+        found: dict[int, dict] = {}
+        uniq = np.unique(_as_ids(ids))
+        for s in range(0, len(uniq), FETCH_IDS):
+            part = uniq[s : s + FETCH_IDS].tolist()
+            for rec in self._call("get", self.client.get, self.collection, ids=part,
+                                  output_fields=fields.PASSAGE_FIELDS):
+                if rec.get("pid"):
+                    found[int(rec["row"])] = rec
+        return found
+
+    @staticmethod
+    def to_passage(rec: dict, doc_ids):
+        """The `Passage` of a passage record; `doc_ids[d]`: the id of document index d."""
+        return fields.passage_of(rec, doc_ids[int(rec["doc"])])
 
     def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
         raise NotImplementedError("the milvus backend does not scan every row; search it")

@@ -9,21 +9,31 @@ Multi-valued fields (countries and objectives per source) are tag strings, "|PE|
 matched with ``like "%|PE|%"``, not ARRAY fields with ``array_contains_any``: Milvus
 Lite evaluates array predicates row by row in Python (0.7 s per query at 20k rows,
 measured), LIKE with Arrow's vectorised kernels; a Milvus server evaluates both in C++.
+
+Each row also holds its passage (id, text, section as written, ordinal, inferred
+objectives: `passage_fields`), so a serving process fetches the passages a page shows
+and holds none (`indexer.passages`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
 
-from corpus.types import COUNTRY_SOURCES, OBJECTIVE_SOURCES
+from corpus.types import COUNTRY_SOURCES, OBJECTIVE_SOURCES, InferredObjective, Passage
 
 #: scalar fields beside the primary key ``row`` and the vector ``vec``
 COUNTRY_FIELDS = {s: f"c_{s}" for s in COUNTRY_SOURCES}
 OBJECTIVE_FIELDS = {s: f"o_{s}" for s in OBJECTIVE_SOURCES}
 MAX_LABEL = 256  # language, section kind, document type
 TAGS_LENGTH = {"country": 1024, "objective": 128}  # every ISO 3166 code; objectives 1-23
+#: the passage itself (a serving process fetches what a page shows; it holds no texts):
+#: bytes of UTF-8 per field, Milvus's VARCHAR bound (passages are a few KB: bounded in
+#: model tokens)
+PASSAGE_LENGTH = {"pid": 1024, "text": 65535, "label": 1024, "p_obj": 2048}
+PASSAGE_FIELDS = ["row", "doc", "lang", "section", "ordinal", *PASSAGE_LENGTH]
 
 
 def add_fields(schema, dim: int) -> None:
@@ -42,6 +52,9 @@ def add_fields(schema, dim: int) -> None:
         schema.add_field(f, DataType.VARCHAR, max_length=TAGS_LENGTH["country"])
     for f in OBJECTIVE_FIELDS.values():
         schema.add_field(f, DataType.VARCHAR, max_length=TAGS_LENGTH["objective"])
+    schema.add_field("ordinal", DataType.INT64)
+    for f, n in PASSAGE_LENGTH.items():
+        schema.add_field(f, DataType.VARCHAR, max_length=n)
 
 
 def tags(values) -> str:
@@ -55,7 +68,29 @@ def empty_record(row: int) -> dict:
     rec: dict = {"row": int(row), "doc": -1, "lang": "", "section": "", "doc_type": "", "year_min": -1, "year_max": -1}
     rec.update({f: "" for f in COUNTRY_FIELDS.values()})
     rec.update({f: "" for f in OBJECTIVE_FIELDS.values()})
+    rec.update({f: "" for f in PASSAGE_LENGTH}, ordinal=-1)
     return rec
+
+
+def _bounded(text: str, n_bytes: int) -> str:
+    """`text` cut to at most `n_bytes` of UTF-8, on a character boundary."""
+    b = text.encode("utf-8")
+    return text if len(b) <= n_bytes else b[:n_bytes].decode("utf-8", errors="ignore")
+
+
+def passage_fields(p) -> dict:
+    """The passage's own fields of its Milvus row (`corpus.types.Passage`)."""
+    objs = json.dumps([o.to_dict() for o in p.objectives], separators=(",", ":")) if p.objectives else ""
+    return {"ordinal": int(p.ordinal), "pid": _bounded(p.id, PASSAGE_LENGTH["pid"]),
+            "text": _bounded(p.text, PASSAGE_LENGTH["text"]), "label": _bounded(p.section, PASSAGE_LENGTH["label"]),
+            "p_obj": objs}
+
+
+def passage_of(rec: dict, doc_id: str):
+    """The `Passage` a Milvus row holds (inverse of `passage_fields`)."""
+    objs = tuple(InferredObjective.from_dict(x) for x in json.loads(rec["p_obj"])) if rec.get("p_obj") else ()
+    return Passage(id=rec["pid"], doc_id=doc_id, ordinal=int(rec["ordinal"]), text=rec["text"],
+                   section=rec["label"], section_kind=rec["section"], lang=rec["lang"], objectives=objs)
 
 
 def records(store, rows: Sequence[int], vectors: np.ndarray) -> list[dict]:
@@ -83,6 +118,7 @@ def records(store, rows: Sequence[int], vectors: np.ndarray) -> list[dict]:
                 rec[f] = tags(doc.countries.codes((s,)))[: TAGS_LENGTH["country"]]
             for s, f in OBJECTIVE_FIELDS.items():
                 rec[f] = tags(n for n in doc.objectives.numbers((s,)) if 1 <= n <= 23)
+            rec.update(passage_fields(p))
         rec["vec"] = np.asarray(v, dtype=np.float32)
         out.append(rec)
     return out
