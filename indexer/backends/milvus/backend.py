@@ -150,26 +150,19 @@ class MilvusBackend(VectorBackend):
 
     def _fetch(self, ids: np.ndarray) -> dict[int, np.ndarray]:
         """Row id -> vector for the given ids that the collection holds."""
-        found: dict[int, np.ndarray] = {}
-        uniq = np.unique(ids)
+        return {int(rec["row"]): np.asarray(rec["vec"], dtype=np.float32) for rec in self._get(ids, ["vec"])}
+
+    def _get(self, ids, output_fields: list[str]):
+        """The records of the given row ids that the collection holds, FETCH_IDS per call."""
+        uniq = np.unique(_as_ids(ids))
         for s in range(0, len(uniq), FETCH_IDS):
-            part = uniq[s : s + FETCH_IDS].tolist()
-            for rec in self._call("get", self.client.get, self.collection, ids=part, output_fields=["vec"]):
-                found[int(rec["row"])] = np.asarray(rec["vec"], dtype=np.float32)
-        return found
+            yield from self._call("get", self.client.get, self.collection, ids=uniq[s : s + FETCH_IDS].tolist(),
+                                  output_fields=output_fields)
 
     def passage_records(self, ids) -> dict[int, dict]:
         """Row id -> the passage fields (`fields.PASSAGE_FIELDS`) of the given rows that
         hold a passage (rows added without a store hold none)."""
-        found: dict[int, dict] = {}
-        uniq = np.unique(_as_ids(ids))
-        for s in range(0, len(uniq), FETCH_IDS):
-            part = uniq[s : s + FETCH_IDS].tolist()
-            for rec in self._call("get", self.client.get, self.collection, ids=part,
-                                  output_fields=fields.PASSAGE_FIELDS):
-                if rec.get("pid"):
-                    found[int(rec["row"])] = rec
-        return found
+        return {int(rec["row"]): rec for rec in self._get(ids, fields.PASSAGE_FIELDS) if rec.get("pid")}
 
     @staticmethod
     def to_passage(rec: dict, doc_ids):
