@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from corpus.types import Passage
+from indexer.types import EngineUnavailable
 
 #: Passage records kept in a serving process (a few hundred pages).
 CACHE_ROWS = 4096
@@ -66,8 +67,8 @@ class BackendPassages:
             got = self.backend.passage_records(missing)
             lost = [r for r in missing if r not in got]
             if lost:
-                raise LookupError(f"the backend holds no passage for rows {lost[:5]} of this index version; "
-                                  "build the index again")
+                raise EngineUnavailable(f"the {self.backend.name} backend holds no passage for rows {lost[:5]} "
+                                        "of this index version; build the index again")
             have.update(got)
         self._keep({r: have[r] for r in rows})
         return [self.backend.to_passage(have[r], self.doc_ids) for r in rows]

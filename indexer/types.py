@@ -29,6 +29,11 @@ class SearchError(ValueError):
         self.message = message
 
 
+class EngineUnavailable(RuntimeError):
+    """The engine that holds the index (Milvus) could not answer: unreachable, or its data
+    no longer matches this index version. The message says which and what to do."""
+
+
 class UnknownDocument(KeyError):
     """No document with that id in the index."""
 

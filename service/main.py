@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.types import SearchError, UnknownDocument
+from indexer.types import EngineUnavailable, SearchError, UnknownDocument
 from practice_search.config import Settings, get_settings
 from service.access import install_access
 from service.docs import install_docs
@@ -38,6 +38,9 @@ def _error(status: int, param: str | None, message: str, **extra: Any) -> JSONRe
     )
 
 
+#: Seconds a client is told to wait when the engine holding the index (Milvus) is down.
+ENGINE_RETRY_AFTER_S = 5
+
 #: The search core's parameter names -> the API's, and how a message names them.
 _API_NAMES = {"query": "q"}
 _SUBJECTS = {"q": "the query (q)"}
@@ -51,6 +54,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         if message.split(" ", 1)[0] in ("is", "must", "are"):  # "is empty" -> "the query is empty"
             message = f"{_SUBJECTS.get(param, param)} {message}"
         return _error(422, param, message)
+
+    @app.exception_handler(EngineUnavailable)
+    async def engine_unavailable(request: Request, exc: EngineUnavailable) -> JSONResponse:
+        # the engine's outage, not the request's fault: a 503 the client may retry
+        log.error("search engine unavailable on %s %s: %s", request.method, request.url.path, exc)
+        resp = _error(503, None, "the search engine that holds the index could not answer; try again in a few "
+                                 "seconds (the server's log says why)")
+        resp.headers["Retry-After"] = str(ENGINE_RETRY_AFTER_S)
+        return resp
 
     @app.exception_handler(UnknownDocument)
     async def unknown_document(_: Request, exc: UnknownDocument) -> JSONResponse:

@@ -14,6 +14,7 @@ from indexer.build import MANIFEST, build_index_from_documents, resolve_index_di
 from indexer.filters import parse_filters
 from indexer.passages import BackendPassages
 from indexer.search import SearchIndex
+from indexer.types import EngineUnavailable
 from tests.fakes import FakeEncoder
 from tests.indexer.conftest import make_doc
 
@@ -103,6 +104,8 @@ def test_an_index_built_before_passages_moved_loads_them_whole(milvus_server, tm
 class _Backend:
     """Holds passages for rows 0..n-1 except `missing`; counts its calls."""
 
+    name = "fake"
+
     def __init__(self, n: int, missing=()):
         self.n, self.missing, self.calls = n, set(missing), []
 
@@ -128,7 +131,7 @@ def test_backend_passages_fetch_a_page_once_and_keep_recent_ones():
     assert ps[12].text == "text 12" and len(ps) == 100
     with pytest.raises(IndexError):
         ps.get_many([100])
-    with pytest.raises(LookupError, match="build the index again"):
+    with pytest.raises(EngineUnavailable, match="build the index again"):
         BackendPassages(_Backend(10, missing={4}), ["d0"], 10).get_many([3, 4])
 
 

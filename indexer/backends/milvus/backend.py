@@ -81,12 +81,20 @@ class MilvusBackend(VectorBackend):
         return self._client
 
     def _call(self, what: str, fn, *args, **kwargs):
-        """A Milvus call; its failure becomes MilvusUnavailable naming what was being done."""
+        """A Milvus call; its failure becomes MilvusUnavailable naming what was being done.
+        A collection found released (Milvus restarted since it was loaded) is loaded again
+        and the call made once more."""
         try:
             return fn(*args, **kwargs)
         except MilvusUnavailable:
             raise
         except Exception as e:  # noqa: BLE001  pymilvus raises several types
+            if what != "load_collection" and _not_loaded(e):
+                try:
+                    self.client.load_collection(self.collection)
+                    return fn(*args, **kwargs)
+                except Exception as again:  # noqa: BLE001
+                    e = again
             msg = (getattr(e, "message", None) or str(e) or type(e).__name__).splitlines()[0][:300]
             raise MilvusUnavailable(f"Milvus {what} failed on {self.collection} at {self.uri}: {msg}") from e
 
@@ -290,6 +298,12 @@ class MilvusBackend(VectorBackend):
                 self._client.close()
             finally:
                 self._client = None
+
+
+def _not_loaded(e: Exception) -> bool:
+    """Whether a pymilvus error says the collection is not loaded (code 101)."""
+    msg = str(getattr(e, "message", None) or e)
+    return getattr(e, "code", None) == 101 or "call load()" in msg or "not loaded" in msg
 
 
 def _none(nq: int, k: int) -> tuple[np.ndarray, np.ndarray]:

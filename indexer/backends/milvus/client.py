@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from indexer.types import EngineUnavailable
+
 #: Milvus names: letters, digits and underscores, a letter or underscore first, <= 255.
 _NAME_BAD = re.compile(r"[^0-9A-Za-z_]+")
 
@@ -22,7 +24,7 @@ _NAME_BAD = re.compile(r"[^0-9A-Za-z_]+")
 KEEPALIVE_MS = 330_000
 
 
-class MilvusUnavailable(RuntimeError):
+class MilvusUnavailable(EngineUnavailable):
     """Milvus could not be reached or refused the request (the message says which)."""
 
 

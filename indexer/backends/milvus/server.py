@@ -20,15 +20,15 @@ def _free_port() -> int:
 
 class MilvusServer:
     """`MilvusServer(data_dir)` starts the server and waits until it listens; `.uri`,
-    `.pid`, `.stop()`."""
+    `.pid`, `.stop()`. `port`: a given one (a restart where clients expect it)."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, port: int | None = None):
         self.data_dir = data_dir
-        self.port = _free_port()
+        self.port = int(port) if port else _free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         data_dir.mkdir(parents=True, exist_ok=True)
         exe = shutil.which("milvus-lite", path=str(Path(sys.executable).parent)) or "milvus-lite"
-        self.log = open(data_dir.parent / f"milvus-{self.port}.log", "w")  # noqa: SIM115
+        self.log = open(data_dir.parent / f"milvus-{self.port}.log", "a")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [exe, "server", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(self.port)],
             stdout=self.log, stderr=subprocess.STDOUT,
@@ -49,6 +49,8 @@ class MilvusServer:
         return self.proc.pid
 
     def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(10)
