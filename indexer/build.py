@@ -4,7 +4,7 @@ Layout. `INDEX_DIR` is a symbolic link to a versioned directory beside it:
 
     INDEX_DIR -> .INDEX_DIR.versions/v20261122T105400123456-ab12cd/
         manifest.json      written last: model, dim, counts, settings, library versions
-        store/             documents.jsonl, rows.json, row_doc.npy (indexer.store)
+        store/             documents.jsonl, rows.json; documents.meta.jsonl, columns.npz/.json (indexer.store)
         vectors/           the vector backend (indexer.backends)
         lexical/           BM25 (indexer.lexical)
 

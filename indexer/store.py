@@ -4,7 +4,7 @@ Row ids (the integers the vector backend and the lexical index hold) are positio
 `passage_ids`. A serving process whose backend holds the passages loads the store
 without them (`load_serving`). Filters become a boolean mask over documents (countries, objectives per
 source, years, doc type: precomputed boolean columns) and then over rows (language,
-section kind), all vectorised numpy. Persisted as JSON Lines + JSON + npy; no pickle.
+section kind), all vectorised numpy. Persisted as JSON Lines + JSON + npz; no pickle.
 """
 
 from __future__ import annotations
@@ -355,7 +355,6 @@ class MetadataStore:
                 fh.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
         rows = {"passage_ids": self.passage_ids, "hashes": self.hashes}
         (d / "rows.json").write_text(json.dumps(rows), encoding="utf-8")
-        np.save(d / "row_doc.npy", self.row_doc, allow_pickle=False)
         # what a serving process reads when the backend holds the passages (load_serving)
         with open(d / SERVING_DOCUMENTS, "w", encoding="utf-8") as fh:
             for doc in self.documents:
