@@ -159,30 +159,35 @@ from pathlib import Path
 import bm25s  # imported before measuring: its import is not per passage
 from bench.stats import rss_bytes
 from indexer.backends import VectorBackend
+from indexer.backends.milvus.lexical import MilvusLexical
 from indexer.lexical import LexicalIndex
 from indexer.store import MetadataStore
-version, mode = Path(sys.argv[1]), sys.argv[2]
+version, mode, whole_lexical = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 vectors = VectorBackend.load(version / "vectors")
 gc.collect(); r0 = rss_bytes()
 store = (MetadataStore.load_serving(version / "store", vectors) if mode == "serving"
          else MetadataStore.load(version / "store"))
 gc.collect(); r1 = rss_bytes()
-lexical = LexicalIndex.load(version / "lexical")
+lexical = (MilvusLexical.load(version / "lexical", vectors) if mode == "serving"
+           else LexicalIndex.load(whole_lexical))
 gc.collect(); r2 = rss_bytes()
 print(json.dumps({"store": r1 - r0, "lexical": r2 - r1, "rows": store.n_rows}))
 """
 
 
 def bench_serving_memory(n: int, *, log=print) -> dict[str, Any]:
-    """What a serving process holds per passage for a Milvus index: the store as served
-    now (documents' metadata and three row columns; passages fetched from Milvus) beside
-    the whole store it held before (every passage's text and id), and the BM25 index, each
-    loaded in a fresh process. Synthetic documents of 160-word passages (about 1 KB)."""
+    """What a serving process holds per passage for a Milvus index, as served now (the
+    documents' metadata and three row columns; the BM25 vocabulary; passages and BM25
+    weights in Milvus) beside what it held before (the whole store, every passage's
+    text and id, and the whole BM25 index), each loaded in a fresh process. Synthetic
+    documents of 160-word passages (about 1 KB)."""
     import subprocess
     import sys
 
     from bench.facade import VectorLookup, passage_texts, synthetic_documents
     from indexer.build import build_index_from_documents, resolve_index_dir
+    from indexer.lexical import LexicalIndex
+    from indexer.store import MetadataStore
 
     work = Path(tempfile.mkdtemp(prefix="ps-bench-serving-"))
     server = MilvusServer(work / "data")
@@ -198,18 +203,23 @@ def bench_serving_memory(n: int, *, log=print) -> dict[str, Any]:
         build_s = time.perf_counter() - t0
         del docs, parts
         version = resolve_index_dir(work / "ix")
+        whole_lexical = work / "lexical-whole"  # what a serving process loaded before
+        store = MetadataStore.load(version / "store")
+        LexicalIndex.build([p.text for p in store.passages], [p.lang for p in store.passages]).save(whole_lexical)
+        del store
         out: dict[str, Any] = {"passages": n, "words_per_passage": 160, "build_s": round(build_s, 1),
                                "text_bytes_per_passage": round(sum(len(t.encode()) for t in texts) / n, 1)}
         root = Path(__file__).resolve().parent.parent
         for mode in ("whole", "serving"):
-            res = subprocess.run([sys.executable, "-c", _STATE_RSS, str(version), mode], capture_output=True,
+            res = subprocess.run([sys.executable, "-c", _STATE_RSS, str(version), mode, str(whole_lexical)], capture_output=True,
                                  text=True, check=True, cwd=root, timeout=1800)
             got = json.loads(res.stdout.strip().splitlines()[-1])
             out[mode] = {"store_bytes_per_passage": round(got["store"] / n, 1),
                          "lexical_bytes_per_passage": round(got["lexical"] / n, 1)}
         log(f"  serving memory at {n:,} passages: store {out['whole']['store_bytes_per_passage']} B/passage whole, "
             f"{out['serving']['store_bytes_per_passage']} B/passage as served; "
-            f"BM25 {out['serving']['lexical_bytes_per_passage']} B/passage")
+            f"BM25 {out['whole']['lexical_bytes_per_passage']} B/passage whole, "
+            f"{out['serving']['lexical_bytes_per_passage']} B/passage as served")
         return out
     finally:
         server.stop()

@@ -6,7 +6,8 @@ Layout. `INDEX_DIR` is a symbolic link to a versioned directory beside it:
         manifest.json      written last: model, dim, counts, settings, library versions
         store/             documents.jsonl, rows.json; documents.meta.jsonl, columns.npz/.json (indexer.store)
         vectors/           the vector backend (indexer.backends)
-        lexical/           BM25 (indexer.lexical)
+        lexical/           BM25 (indexer.lexical); on Milvus only the vocabulary, the rows'
+                           weights being in the collection (indexer.backends.milvus.lexical)
 
 A build writes a new version directory, then replaces the link with `os.replace` (atomic
 on POSIX), so readers see the old index or the new one, never a half-written one. The
@@ -308,14 +309,17 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
     tmp = versions / f".tmp-{version.name}"
     engine = _Engine(backend_name, index_dir, version, backend_options, settings)
     vb: VectorBackend = make_backend(backend_name, dim, **engine.options)
-    vb.bind_rows(store)
+    lexical = LexicalIndex.build([p.text for p in store.passages], [p.lang for p in store.passages])
+    vb.bind_rows(store, lexical)
     tmp.mkdir()
     try:
         vb.add(np.arange(store.n_rows), vectors)
-        lexical = LexicalIndex.build([p.text for p in store.passages], [p.lang for p in store.passages])
         store.save(tmp / "store")
         vb.save(tmp / "vectors")
-        lexical.save(tmp / "lexical")
+        if vb.holds_lexical:  # the engine scores BM25: serving needs the vocabulary only
+            lexical.save_terms(tmp / "lexical")
+        else:
+            lexical.save(tmp / "lexical")
         prev_ids = {d.id for d in prev_store.documents} if prev_store else set()
         new_ids = {d.id for d in documents}
         report = BuildReport(
@@ -338,6 +342,8 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
             "backend": backend_name,
             # "backend": the engine holds each passage; serving reads the store without them
             "store": {"passages": "backend" if vb.holds_passages else "local"},
+            # "backend": the engine holds each row's BM25 weights and scores queries on them
+            "lexical": {"scores": "backend" if vb.holds_lexical else "local"},
             "counts": {"documents": len(documents), "passages": store.n_rows},
             "settings": _settings_dict(settings),
             "versions": library_versions(),

@@ -13,6 +13,7 @@ allowed rows match.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import unicodedata
@@ -45,6 +46,10 @@ def _french():
 
     return Stemmer.Stemmer("french"), frozenset(fold(w) for w in STOPWORDS_FRENCH)
 
+
+#: Files of `LexicalIndex.save_terms` (the vocabulary and document frequencies).
+TERMS = "terms.json"
+DOC_FREQ = "doc_freq.npy"
 
 #: Prefix of the French stems (a namespace of their own, see the module docstring).
 FRENCH = "fr:"
@@ -170,12 +175,93 @@ def top_positive(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) 
     return sub[order], rows[order]
 
 
+def coverage_terms(query: str, vocab: dict[str, int], df, n_rows: float):
+    """(token ids, word index per token, weight per word, total weight) of a query's
+    coverage (`LexicalIndex.coverage`): each query word (not stopword) weighs the BM25
+    IDF of its rarest stem among `vocab` (`df[id]`: how many rows hold it), or the most
+    an IDF can be when none of its stems occurs."""
+
+    def idf(d: int) -> float:
+        return float(np.log(1.0 + (n_rows - d + 0.5) / (d + 0.5)))  # BM25's (Lucene) IDF
+
+    tokens: list[int] = []
+    word_of: list[int] = []
+    weights: list[float] = []
+    for w in dict.fromkeys(words(query)):
+        variants = [*stems(w), *([f] if (f := french_stem(w)) else [])]
+        if not variants:
+            continue  # a stopword
+        ids = [vocab[v] for v in dict.fromkeys(variants) if v in vocab]
+        weights.append(idf(min(int(df[i]) for i in ids)) if ids else idf(0))
+        tokens += ids
+        word_of += [len(weights) - 1] * len(ids)
+    return tokens, word_of, weights, sum(weights)
+
+
+def query_tokens(query: str, vocab: dict[str, int]) -> list[int]:
+    """The ids of a query's BM25 tokens that `vocab` holds, each once, in order."""
+    return [vocab[t] for t in dict.fromkeys(tokenize(query, french=True)) if t in vocab]
+
+
+class WholeScores:
+    """A query's BM25 score of every row, as the local index computes it (one pass over
+    the query tokens' postings): what the search core asks of a query's lexical scores
+    (`indexer.backends.milvus.lexical.MilvusScores` answers the same from Milvus)."""
+
+    def __init__(self, scores: np.ndarray):
+        self.array = scores
+        self._words: np.ndarray | None = None
+
+    def top(self, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, rows) among the allowed rows with a positive score."""
+        return top_positive(self.array, k, allowed)
+
+    def at(self, rows) -> np.ndarray:
+        """The scores of the given rows."""
+        return self.array[np.asarray(rows, dtype=np.int64)]
+
+    def words(self) -> np.ndarray:
+        """Mask of the rows holding a query word (the word matches)."""
+        if self._words is None:
+            self._words = self.array > 0
+        return self._words
+
+
+class QueryCoverage:
+    """A query's coverage (`LexicalIndex.coverage`) of rows, the whole array computed at
+    most once (facets ask for several match sets of the same query): for the rows asked
+    by binary search, or whole when a pass is cheaper, then kept. `prefer_whole`: compute
+    it on the first call (facets under a filter, whose broader match sets need it)."""
+
+    def __init__(self, lexical: LexicalIndex, query: str, prefer_whole: bool = False):
+        self.lexical, self.query, self.prefer_whole = lexical, query, prefer_whole
+        self._whole: np.ndarray | None = None
+
+    def whole(self) -> np.ndarray:
+        if self._whole is None:
+            self._whole = self.lexical.coverage(self.query)
+        return self._whole
+
+    def has_whole(self) -> bool:
+        """Whether `whole()` is, or is to be, at hand (then masks beat gathering rows)."""
+        return self._whole is not None or self.prefer_whole
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        if self.has_whole():
+            return self.whole()[rows]
+        return self.lexical.coverage_of(self.query, rows, whole=self.whole)
+
+
 class LexicalIndex:
     """BM25 over passage rows (row id = position in the texts given to `build`)."""
+
+    #: every query's scores are computed over every row (`WholeScores`)
+    scans_all = True
 
     def __init__(self, retriever=None, n_rows: int = 0):
         self.retriever = retriever
         self.n_rows = n_rows
+        self._by_row = None  # the score matrix by row (`row_weights`), made on first use
 
     @classmethod
     def build(cls, texts: Sequence[str], langs: Sequence[str] | None = None) -> LexicalIndex:
@@ -209,26 +295,8 @@ class LexicalIndex:
         return np.asarray(r.get_scores(toks), dtype=np.float32)
 
     def _coverage_terms(self, query: str):
-        """(token ids, word index per token, weight per word, total weight) of a query."""
         r = self.retriever
-        vocab, indptr = r.vocab_dict, r.scores["indptr"]
-        n = float(r.scores["num_docs"])
-
-        def idf(df: int) -> float:
-            return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))  # BM25's (Lucene) IDF
-
-        tokens: list[int] = []
-        word_of: list[int] = []
-        weights: list[float] = []
-        for w in dict.fromkeys(words(query)):
-            variants = [*stems(w), *([f] if (f := french_stem(w)) else [])]
-            if not variants:
-                continue  # a stopword
-            ids = [vocab[v] for v in dict.fromkeys(variants) if v in vocab]
-            weights.append(idf(min(int(indptr[i + 1] - indptr[i]) for i in ids)) if ids else idf(0))
-            tokens += ids
-            word_of += [len(weights) - 1] * len(ids)
-        return tokens, word_of, weights, sum(weights)
+        return coverage_terms(query, r.vocab_dict, np.diff(r.scores["indptr"]), float(r.scores["num_docs"]))
 
     def coverage_of(self, query: str, rows: np.ndarray, whole=None) -> np.ndarray:
         """`coverage(query)[rows]` for sorted `rows`, by binary search in the query stems'
@@ -281,6 +349,46 @@ class LexicalIndex:
             shared = np.bincount(word, minlength=len(wts))[word] > 1
             kernel(r.scores["indptr"], r.scores["indices"], tok, word.astype(np.int32), shared, wts, out)
         return out / np.float32(total)
+
+    def query(self, query: str, selection=None, words: bool = True) -> WholeScores:
+        """The query's lexical scores for the search core (`selection` and `words` are for
+        engines that filter and score inside themselves; every row is scored here)."""
+        return WholeScores(self.scores(query))
+
+    def coverage_for(self, query: str, lex: WholeScores | None = None, prefer_whole: bool = False):
+        """What the match set asks coverage of (`QueryCoverage`)."""
+        return QueryCoverage(self, query, prefer_whole=prefer_whole)
+
+    def row_weights(self, rows: Sequence[int]) -> list[dict[int, float]]:
+        """Per row, its BM25 weight per token id (what the row adds to a query's score
+        for each token the query holds): the rows of bm25s's token-major score matrix,
+        for engines that score BM25 as a sparse inner product."""
+        if self.retriever is None:
+            return [{} for _ in rows]
+        if self._by_row is None:
+            from scipy.sparse import csc_matrix
+
+            sc = self.retriever.scores
+            n_terms = len(sc["indptr"]) - 1
+            m = csc_matrix((sc["data"], sc["indices"], sc["indptr"]), shape=(self.n_rows, n_terms))
+            self._by_row = m.tocsr()
+        m = self._by_row
+        out = []
+        for r in rows:
+            lo, hi = m.indptr[int(r)], m.indptr[int(r) + 1]
+            out.append({int(t): float(w) for t, w in zip(m.indices[lo:hi], m.data[lo:hi], strict=True) if w > 0})
+        return out
+
+    def save_terms(self, directory: str | Path) -> None:
+        """What scoring a query needs when an engine holds the rows' weights: the
+        vocabulary (token -> id) and each token's document frequency."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "n_rows.txt").write_text(str(self.n_rows))
+        vocab = self.retriever.vocab_dict if self.retriever is not None else {}
+        (d / TERMS).write_text(json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        df = np.diff(self.retriever.scores["indptr"]) if self.retriever is not None else np.zeros(0)
+        np.save(d / DOC_FREQ, df.astype(np.int32))
 
     def search(self, query: str, k: int, allowed_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, rows) among allowed rows with a positive score."""

@@ -10,7 +10,9 @@ page asked for, so totals never change while paging.
 
 With an approximate vector backend the dense part comes from the top `match_depth`
 candidates (counts are then a lower bound, `counts_exact = False`); the exact backends
-compute it over all rows, from the one scan that also ranks. A mixin of `SearchIndex`.
+compute it over all rows, from the one scan that also ranks. Where the engine scores BM25
+(Milvus), the word matches are likewise its top rows under the filters
+(`indexer.backends.milvus.lexical.MATCH_DEPTH`). A mixin of `SearchIndex`.
 """
 
 from __future__ import annotations
@@ -27,42 +29,17 @@ if TYPE_CHECKING:
     from indexer.search import _State
 
 
-class QueryCoverage:
-    """A query's coverage (LexicalIndex.coverage) of rows, the whole array computed at
-    most once (facets ask for several match sets of the same query): for the rows asked
-    by binary search, or whole when a pass is cheaper, then kept. `prefer_whole`: compute
-    it on the first call (facets under a filter, whose broader match sets need it)."""
-
-    def __init__(self, lexical: Any, query: str, prefer_whole: bool = False):
-        self.lexical, self.query, self.prefer_whole = lexical, query, prefer_whole
-        self._whole: np.ndarray | None = None
-
-    def whole(self) -> np.ndarray:
-        if self._whole is None:
-            self._whole = self.lexical.coverage(self.query)
-        return self._whole
-
-    def has_whole(self) -> bool:
-        """Whether `whole()` is, or is to be, at hand (then masks beat gathering rows)."""
-        return self._whole is not None or self.prefer_whole
-
-    def __call__(self, rows: np.ndarray) -> np.ndarray:
-        if self.has_whole():
-            return self.whole()[rows]
-        return self.lexical.coverage_of(self.query, rows, whole=self.whole)
-
-
 class MatchMixin:
     def _match_rows(
-        self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, bm25_all: np.ndarray | None,
-        dense_cand: tuple[np.ndarray, np.ndarray] | None = None, coverage=None, words: np.ndarray | None = None,
+        self, st: _State, allowed: np.ndarray | None, dense_all: np.ndarray | None, lex=None,
+        dense_cand: tuple[np.ndarray, np.ndarray] | None = None, coverage=None,
     ) -> np.ndarray:
         """Boolean over rows: the match set (see module docstring). The dense part comes
         from `dense_all` (every row's score) or else from `dense_cand` (rows, scores) of
         an approximate search; `coverage(rows)` (a `QueryCoverage`), given with dense
         evidence, bounds which word matches count: it is asked only of the allowed word
-        matches a dense score does not settle. `words`: the mask `bm25_all > 0`, when the
-        caller keeps it across filters. Boolean masks over every row throughout: at 1M
+        matches a dense score does not settle. `lex`: the query's lexical scores
+        (`st.lexical.query`), whose `words()` are the word matches. Boolean masks over every row throughout: at 1M
         rows a pass over one is cheaper than gathering the many rows a broad query's
         common words match."""
         n = st.store.n_rows
@@ -70,12 +47,12 @@ class MatchMixin:
         if allowed is not None:
             allow = np.zeros(n, dtype=bool)
             allow[allowed] = True
-        if dense_all is None and bm25_all is None and dense_cand is None:
+        if dense_all is None and lex is None and dense_cand is None:
             return np.ones(n, dtype=bool) if allow is None else allow
         match = np.zeros(n, dtype=bool)
         floor = self._dense_floor(st)
-        if bm25_all is not None:
-            cand = (bm25_all > 0) if words is None else words  # the word matches
+        if lex is not None:
+            cand = lex.words()  # the word matches
             if allow is not None:
                 cand = cand & allow
             if coverage is not None and self.hybrid.lexical_coverage is not None:
@@ -185,23 +162,22 @@ class MatchMixin:
         allowed = st.store.allowed_rows(filters)
         if query:
             memo = {} if memo is None else memo
-            if "bm25" not in memo:
-                memo["bm25"] = st.lexical.scores(query)
-                memo["words"] = memo["bm25"] > 0
-                memo["coverage"] = (QueryCoverage(st.lexical, query, prefer_whole=bool(memo.get("broader")))
+            selection = Selection(filters, n_allowed=len(allowed)) if allowed is not None else None
+            if "lex" not in memo or not st.lexical.scans_all:  # an engine's scores depend on the filters
+                memo["lex"] = st.lexical.query(query, selection, words=self.hybrid.lexical_coverage is not None)
+                memo["coverage"] = (st.lexical.coverage_for(query, memo["lex"], prefer_whole=bool(memo.get("broader")))
                                     if self.hybrid.lexical_coverage is not None else None)
             if "dense_all" in memo:
                 dense_all, dense_cand = memo["dense_all"], None
             else:
                 # as many dense candidates as a default search page shows (same counts as /search)
                 dense_all, dense_cand = self._dense_for_match(
-                    st, self._dense_query(query), allowed, DEFAULT_SHOWN,
-                    Selection(filters, n_allowed=len(allowed)) if allowed is not None else None,
+                    st, self._dense_query(query), allowed, DEFAULT_SHOWN, selection,
                     shared=memo if memo.get("broader") else None,
                 )
                 if dense_all is not None:
                     memo["dense_all"] = dense_all
-            match = self._match_rows(st, allowed, dense_all, memo["bm25"], dense_cand, memo["coverage"], memo["words"])
+            match = self._match_rows(st, allowed, dense_all, memo["lex"], dense_cand, memo["coverage"])
         else:
             match = self._match_rows(st, allowed, None, None)
         return st.store.docs_of_rows(match), match

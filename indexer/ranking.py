@@ -129,8 +129,8 @@ def _dense_scores(st, cand: np.ndarray, known: tuple[np.ndarray, np.ndarray], qv
                   prefetched=None, lang_shift: np.ndarray | None = None) -> np.ndarray:
     """Dense scores of the fusion candidates on an approximate backend: those its search
     returned are known (exact inner products, already shifted when `lang_shift` is
-    given); the rest come from their vectors, taken from `prefetched` (rows, future)
-    where it holds them, else fetched now, and are shifted here."""
+    given); the rest come from their vectors, taken from `prefetched` (a future of
+    (rows, vectors)) where it holds them, else fetched now, and are shifted here."""
     shift = (lambda rows: lang_shift[st.store.row_lang[rows]]) if lang_shift is not None else (lambda rows: 0.0)
     out = np.full(len(cand), np.nan, dtype=np.float32)
     pos = {int(r): i for i, r in enumerate(cand)}
@@ -140,8 +140,7 @@ def _dense_scores(st, cand: np.ndarray, known: tuple[np.ndarray, np.ndarray], qv
             out[i] = sc
     missing = np.isnan(out)
     if prefetched is not None and missing.any():
-        rows, fut = prefetched
-        vecs = fut.result()
+        rows, vecs = prefetched.result()
         for r, v in zip(rows.tolist(), vecs @ qv + shift(rows), strict=True):
             i = pos.get(r)
             if i is not None and missing[i]:

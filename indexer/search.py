@@ -5,7 +5,8 @@ The CLI, the API and eval call this and nothing else in `indexer`.
 Ranking modes
 -------------
 - ``dense``: inner product of the query embedding with passage embeddings (backend).
-- ``bm25``: BM25 over bilingual stemmed tokens (indexer.lexical).
+- ``bm25``: BM25 over bilingual stemmed tokens (indexer.lexical; on a Milvus index the same
+  scores, computed inside Milvus: indexer.backends.milvus.lexical).
 - ``hybrid`` (default): weighted CombSUM of min-max normalised scores over the union of
   the top ``depth`` candidates of each ranking (both scores are known exactly for every
   candidate). The lexical part is language-aware: a passage in a language other than the
@@ -41,8 +42,8 @@ from indexer.build import MANIFEST, get_embedder, resolve_index_dir
 from indexer.calibration import LanguageCalibration
 from indexer.filters import describe_filters
 from indexer.highlight import highlight, query_terms
-from indexer.lexical import LexicalIndex, top_positive
-from indexer.match import EXACT_BACKENDS, MatchMixin, QueryCoverage
+from indexer.lexical import LexicalIndex
+from indexer.match import EXACT_BACKENDS, MatchMixin
 from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_query_lang: re-exported
     HybridParams,
     _dense_scores,
@@ -78,10 +79,20 @@ class _State:
             self.store = MetadataStore.load_serving(version_dir / "store", self.vectors)
         else:
             self.store = MetadataStore.load(version_dir / "store")
-        self.lexical = LexicalIndex.load(version_dir / "lexical")
-        langs = np.array(self.store.langs + ["und"], dtype=object)
-        self.row_lang_str = langs[self.store.row_lang] if self.store.n_rows else np.array([], dtype=object)
+        if manifest.get("lexical", {}).get("scores") == "backend" and self.vectors.holds_lexical:
+            from indexer.backends.milvus.lexical import MilvusLexical
+
+            self.lexical = MilvusLexical.load(version_dir / "lexical", self.vectors)
+        else:
+            self.lexical = LexicalIndex.load(version_dir / "lexical")
+        # language names by code (code -1: "und"); rows' names are looked up when asked,
+        # not held per row
+        self.lang_names = np.array(self.store.langs + ["und"], dtype=object)
         self.calibration = LanguageCalibration(self.store, self.vectors)
+
+    def row_langs(self, rows) -> np.ndarray:
+        """The language names of the given rows."""
+        return self.lang_names[self.store.row_lang[np.asarray(rows, dtype=np.int64)]]
 
 
 class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
@@ -192,7 +203,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
 
     def _rank(
         self, st: _State, query: str, mode: str, allowed: np.ndarray | None, depth: int,
-        qv: np.ndarray | None, bm25_all: np.ndarray | None, qlang: str,
+        qv: np.ndarray | None, lex, qlang: str,
         dense_all: np.ndarray | None = None, dense_cand: tuple[np.ndarray, np.ndarray] | None = None,
         dense_cand_min: int = 0, selection: Selection | None = None, prefetched=None,
         lang_shift: np.ndarray | None = None,
@@ -201,12 +212,13 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
         candidates come from `dense_all` (exact backends), else from the match set's
         approximate candidates `dense_cand` when they hold at least `dense_cand_min` (what
         the page shows; up to `depth` of them are used), else from a search of their own.
-        `prefetched`: (rows, future of their vectors) started before the dense search.
+        `lex`: the query's lexical scores (`st.lexical.query`), for modes bm25 and hybrid.
+        `prefetched`: a future of (rows, their vectors) started before the dense search.
         `lang_shift`: per language code, what the dense scores of that language gain to be
         on the query language's scale (indexer.calibration); the ranking uses the shifted
         scores, the match set the raw ones."""
         if mode == "bm25":
-            scores, rows = st.lexical.search(query, depth, allowed) if bm25_all is None else top_positive(bm25_all, depth, allowed)
+            scores, rows = lex.top(depth, allowed)
             return rows, scores
         if lang_shift is not None and dense_all is not None:
             dense_all = dense_all + lang_shift[st.store.row_lang]
@@ -226,7 +238,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
                 d_rows, d_scores = _shifted(st, d_rows, d_scores, lang_shift)
         if mode == "dense":
             return d_rows, d_scores
-        b_scores, b_rows = top_positive(bm25_all, depth, allowed)
+        b_scores, b_rows = lex.top(depth, allowed)
         cand = np.union1d(d_rows, b_rows)
         if len(cand) == 0:
             return cand, np.zeros(0, np.float32)
@@ -236,10 +248,10 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
             known = (d_rows, d_scores) if dense_cand is None else (
                 np.concatenate([d_rows, dense_cand[0]]), np.concatenate([d_scores, dense_cand[1]]))
             dense_c = _dense_scores(st, cand, known, qv, prefetched, lang_shift)
-        lex_c = bm25_all[cand]
+        lex_c = lex.at(cand)
         factor: np.ndarray | float = 1.0
         if qlang != "und" and self.hybrid.cross_lang_lexical != 1.0:
-            plang = st.row_lang_str[cand]
+            plang = st.row_langs(cand)
             same = (plang == qlang) | (plang == "und")
             factor = np.where(same, 1.0, self.hybrid.cross_lang_lexical)
         fused = fuse_wsum(dense_c, lex_c, self.hybrid.lexical_weight, factor)
@@ -279,16 +291,22 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
         t_embed = 0.0
         qv = dense_all = None
         ts = time.perf_counter()
-        bm25_all = st.lexical.scores(query) if mode in ("bm25", "hybrid") else None
+        rule = mode == "hybrid" and self.hybrid.lexical_coverage is not None  # the match set's coverage rule
+        lex = st.lexical.query(query, selection, words=rule) if mode in ("bm25", "hybrid") else None
+        coverage = st.lexical.coverage_for(query, lex) if rule else None
         qlang = detect_query_lang(query)
         need = offset + k
         depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
         prefetched = None
         if mode == "hybrid" and not st.vectors.local:
-            # a remote engine: fetch the BM25 candidates' vectors while the query is embedded
-            # and the dense search runs (one round trip less on the critical path)
-            b_rows = top_positive(bm25_all, min(depth, max(n_allowed, 1)), allowed)[1]
-            prefetched = (b_rows, _prefetch_pool().submit(st.vectors.vectors, b_rows)) if len(b_rows) else None
+            # a remote engine: the BM25 candidates (from the engine, where it scores BM25)
+            # and their vectors are fetched while the query is embedded and the dense
+            # search runs (round trips off the critical path)
+            def bm25_candidates():
+                b_rows = lex.top(min(depth, max(n_allowed, 1)), allowed)[1]
+                return b_rows, (st.vectors.vectors(b_rows) if len(b_rows) else np.zeros((0, st.vectors.dim), np.float32))
+
+            prefetched = _prefetch_pool().submit(bm25_candidates)
         if mode in ("dense", "hybrid"):
             te = time.perf_counter()
             qv = self._dense_query(query)
@@ -304,7 +322,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
                 lang_shift = st.calibration.code_shift(qv, qlang, st.store.langs)
         while True:
             rows, scores = self._rank(
-                st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, bm25_all, qlang, dense_all, dense_cand,
+                st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, lex, qlang, dense_all, dense_cand,
                 dense_cand_min=cand_min, selection=selection, prefetched=prefetched, lang_shift=lang_shift,
             )
             if not group:
@@ -315,9 +333,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
                 break
             depth *= 4
             cand_min = depth  # a deeper ranking reuses the candidates only if they reach its depth
-        coverage = (QueryCoverage(st.lexical, query) if mode == "hybrid" and bm25_all is not None
-                    and self.hybrid.lexical_coverage is not None else None)
-        match = self._match_rows(st, allowed, dense_all, bm25_all, dense_cand, coverage)
+        match = self._match_rows(st, allowed, dense_all, lex, dense_cand, coverage)
         terms = query_terms(query)
         hits: list[DocumentHit] = []
         phits: list[PassageHit] = []

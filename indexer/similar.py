@@ -38,11 +38,11 @@ class SimilarMixin:
         if len(own) and len(allowed):
             qv = st.vectors.vectors(own).mean(axis=0)
             qv = (qv / max(np.linalg.norm(qv), 1e-12)).astype(np.float32)
-            ref = Counter(st.row_lang_str[own].tolist()).most_common(1)[0][0]
+            ref = Counter(st.row_langs(own).tolist()).most_common(1)[0][0]
             cal = st.calibration
             groups: list[tuple[np.ndarray, Selection]] = []
             if ref in cal.languages and len(cal.languages) > 1:
-                plang = st.row_lang_str[allowed]
+                plang = st.row_langs(allowed)
                 for lg in cal.languages:
                     part = allowed[plang == lg]
                     if len(part):
@@ -58,7 +58,7 @@ class SimilarMixin:
             for part, sel in groups:
                 rows, scores = self._nearest(st, qv, part, sel if len(groups) == 1 or sel.filters else None, k)
                 all_rows.append(rows)
-                all_scores.append(cal.apply(scores, st.row_lang_str[rows], shift))
+                all_scores.append(cal.apply(scores, st.row_langs(rows), shift))
             rows, scores = np.concatenate(all_rows), np.concatenate(all_scores)
             order = np.lexsort((rows, -scores))
             hits = self._group(st, rows[order], scores[order], 0, k, 1, frozenset(), filters)

@@ -88,6 +88,9 @@ class VectorBackend:
     #: Whether the backend also holds each row's passage (`passage_records`), so that a
     #: serving process need not (`indexer.passages`).
     holds_passages: ClassVar[bool] = False
+    #: Whether the backend also holds each row's BM25 weights and scores queries on them
+    #: (`sparse_search`), so that a serving process holds no lexical index.
+    holds_lexical: ClassVar[bool] = False
 
     def __init__(self, dim: int):
         self.dim = int(dim)
@@ -145,9 +148,11 @@ class VectorBackend:
         s[~self._present] = -np.inf
         return s
 
-    def bind_rows(self, store) -> None:
-        """Hook before `add` in a build: the metadata store whose rows the ids name
-        (engines that filter inside themselves copy its filter fields; others ignore it)."""
+    def bind_rows(self, store, lexical=None) -> None:
+        """Hook before `add` in a build: the metadata store whose rows the ids name, and
+        the lexical index over them (engines that filter inside themselves copy the
+        store's filter fields, and an engine that scores BM25 itself the rows' weights;
+        others ignore both)."""
 
     def search(
         self, query_vectors, k: int, allowed_ids=None, *, min_results: int | None = None,

@@ -28,7 +28,7 @@ from indexer.backends.milvus.client import MilvusUnavailable, connect, normalise
 #: Rows per insert call (a 384-d batch of 2,000 is ~3 MB, well under gRPC's 64 MB).
 INSERT_ROWS = 2000
 #: Ids per get/query call (an expression of this many ids parses in milliseconds).
-FETCH_IDS = 8192
+FETCH_IDS = fields.MAX_IDS_PER_EXPRESSION
 #: Milvus's largest top-k for one search.
 MAX_TOPK = 16384
 #: Under a filter passing a fraction f of the rows, ef grows by 1/f, at most this factor,
@@ -47,6 +47,9 @@ class MilvusBackend(VectorBackend):
     name = "milvus"
     local: ClassVar[bool] = False
     holds_passages: ClassVar[bool] = True
+    #: each row holds its BM25 weights (`indexer.backends.milvus.lexical`)
+    holds_lexical: ClassVar[bool] = True
+    max_topk: ClassVar[int] = MAX_TOPK
     DEFAULTS: ClassVar[dict[str, int]] = {"m": 32, "ef_construction": 128, "ef_search": 256}
 
     def __init__(
@@ -72,6 +75,7 @@ class MilvusBackend(VectorBackend):
         self._client = None
         self._count: int | None = None
         self._store = None
+        self._lexical = None
 
     # -- connection and collection -------------------------------------------------
     @property
@@ -111,11 +115,12 @@ class MilvusBackend(VectorBackend):
         ip = self.client.prepare_index_params()
         ip.add_index("vec", index_type="HNSW", metric_type="IP",
                      params={"M": self.m, "efConstruction": self.ef_construction})
+        ip.add_index("bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
         self._call("create_collection", self.client.create_collection, self.collection, schema=schema, index_params=ip)
         self._count = 0
 
-    def bind_rows(self, store) -> None:
-        self._store = store
+    def bind_rows(self, store, lexical=None) -> None:
+        self._store, self._lexical = store, lexical
 
     # -- the interface -------------------------------------------------------------
     @property
@@ -136,7 +141,7 @@ class MilvusBackend(VectorBackend):
         if self.count and len(self._present_of(ids)):
             raise ValueError("row ids already present; delete them first")
         for s in range(0, len(ids), INSERT_ROWS):
-            recs = fields.records(self._store, ids[s : s + INSERT_ROWS], vecs[s : s + INSERT_ROWS])
+            recs = fields.records(self._store, ids[s : s + INSERT_ROWS], vecs[s : s + INSERT_ROWS], self._lexical)
             self._call("insert", self.client.insert, self.collection, recs)
         self._count = self.count + len(ids)
 
@@ -176,6 +181,17 @@ class MilvusBackend(VectorBackend):
     def to_passage(rec: dict, doc_ids):
         """The `Passage` of a passage record; `doc_ids[d]`: the id of document index d."""
         return fields.passage_of(rec, doc_ids[int(rec["doc"])])
+
+    def sparse_search(self, queries: list[dict[int, float]], limit: int, expr: str = "") -> list[list[tuple[int, float]]]:
+        """Per sparse query (token id -> weight), the top `limit` (row, inner product with
+        the row's BM25 weights) among the rows `expr` passes, in one Milvus call."""
+        if self.count == 0 or not queries:
+            return [[] for _ in queries]
+        res = self._call(
+            "bm25 search", self.client.search, self.collection, data=queries, anns_field="bm25",
+            limit=min(int(limit), MAX_TOPK), filter=expr, output_fields=["row"], search_params={"metric_type": "IP"},
+        )
+        return [[(int(h["row"]), float(h["distance"])) for h in hits] for hits in res]
 
     def scores_all(self, query_vector: np.ndarray) -> np.ndarray:
         raise NotImplementedError("the milvus backend does not scan every row; search it")

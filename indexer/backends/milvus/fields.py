@@ -34,6 +34,12 @@ TAGS_LENGTH = {"country": 1024, "objective": 128}  # every ISO 3166 code; object
 #: model tokens)
 PASSAGE_LENGTH = {"pid": 1024, "text": 65535, "label": 1024, "p_obj": 2048}
 PASSAGE_FIELDS = ["row", "doc", "lang", "section", "ordinal", *PASSAGE_LENGTH]
+#: the row's BM25 weight per token id (`indexer.backends.milvus.lexical`); a row without
+#: any (no store, or no token) holds this id, which no vocabulary reaches (Milvus refuses
+#: an empty sparse vector)
+NO_TERM = 2**32 - 2
+#: row ids per ``row in [...]`` expression (one that long parses in milliseconds)
+MAX_IDS_PER_EXPRESSION = 8192
 
 
 def add_fields(schema, dim: int) -> None:
@@ -55,6 +61,7 @@ def add_fields(schema, dim: int) -> None:
     schema.add_field("ordinal", DataType.INT64)
     for f, n in PASSAGE_LENGTH.items():
         schema.add_field(f, DataType.VARCHAR, max_length=n)
+    schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
 
 
 def tags(values) -> str:
@@ -69,6 +76,7 @@ def empty_record(row: int) -> dict:
     rec.update({f: "" for f in COUNTRY_FIELDS.values()})
     rec.update({f: "" for f in OBJECTIVE_FIELDS.values()})
     rec.update({f: "" for f in PASSAGE_LENGTH}, ordinal=-1)
+    rec["bm25"] = {NO_TERM: 1.0}
     return rec
 
 
@@ -93,11 +101,13 @@ def passage_of(rec: dict, doc_id: str):
                    section=rec["label"], section_kind=rec["section"], lang=rec["lang"], objectives=objs)
 
 
-def records(store, rows: Sequence[int], vectors: np.ndarray) -> list[dict]:
-    """One Milvus row per passage row: its vector and the filter fields of
-    `store.row_mask` (the document's fields copied onto the passage)."""
+def records(store, rows: Sequence[int], vectors: np.ndarray, lexical=None) -> list[dict]:
+    """One Milvus row per passage row: its vector, the filter fields of `store.row_mask`
+    (the document's fields copied onto the passage), the passage, and its BM25 weights
+    from `lexical` (an `indexer.lexical.LexicalIndex` over the store's rows)."""
     out = []
-    for r, v in zip(rows, vectors, strict=True):
+    weights = lexical.row_weights(rows) if lexical is not None else [{} for _ in rows]
+    for r, v, wt in zip(rows, vectors, weights, strict=True):
         r = int(r)
         if store is None or r >= store.n_rows:
             rec = empty_record(r)
@@ -120,6 +130,7 @@ def records(store, rows: Sequence[int], vectors: np.ndarray) -> list[dict]:
                 rec[f] = tags(n for n in doc.objectives.numbers((s,)) if 1 <= n <= 23)
             rec.update(passage_fields(p))
         rec["vec"] = np.asarray(v, dtype=np.float32)
+        rec["bm25"] = wt or {NO_TERM: 1.0}
         out.append(rec)
     return out
 
