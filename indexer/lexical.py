@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.lexical_scores import QueryCoverage, WholeScores, top_positive  # noqa: F401  top_positive: re-exported
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -158,23 +160,6 @@ def _coverage_kernel():
     return kernel
 
 
-def top_positive(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k (scores, rows) among the allowed rows with a positive score, best first
-    (ties by row id), so a filtered query gets k whenever k allowed rows match."""
-    positive = scores > 0
-    if allowed is not None:  # a mask, not np.isin: one pass, no sort of either side
-        ok = np.zeros(len(scores), dtype=bool)
-        ok[allowed] = True
-        positive &= ok
-    rows = np.flatnonzero(positive)
-    sub = scores[rows]
-    if len(rows) > k:
-        part = np.argpartition(-sub, k - 1)[:k]
-        rows, sub = rows[part], sub[part]
-    order = np.lexsort((rows, -sub))
-    return sub[order], rows[order]
-
-
 def coverage_terms(query: str, vocab: dict[str, int], df, n_rows: float):
     """(token ids, word index per token, weight per word, total weight) of a query's
     coverage (`LexicalIndex.coverage`): each query word (not stopword) weighs the BM25
@@ -201,55 +186,6 @@ def coverage_terms(query: str, vocab: dict[str, int], df, n_rows: float):
 def query_tokens(query: str, vocab: dict[str, int]) -> list[int]:
     """The ids of a query's BM25 tokens that `vocab` holds, each once, in order."""
     return [vocab[t] for t in dict.fromkeys(tokenize(query, french=True)) if t in vocab]
-
-
-class WholeScores:
-    """A query's BM25 score of every row, as the local index computes it (one pass over
-    the query tokens' postings): what the search core asks of a query's lexical scores
-    (`indexer.backends.milvus.lexical.MilvusScores` answers the same from Milvus)."""
-
-    def __init__(self, scores: np.ndarray):
-        self.array = scores
-        self._words: np.ndarray | None = None
-
-    def top(self, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, rows) among the allowed rows with a positive score."""
-        return top_positive(self.array, k, allowed)
-
-    def at(self, rows) -> np.ndarray:
-        """The scores of the given rows."""
-        return self.array[np.asarray(rows, dtype=np.int64)]
-
-    def words(self) -> np.ndarray:
-        """Mask of the rows holding a query word (the word matches)."""
-        if self._words is None:
-            self._words = self.array > 0
-        return self._words
-
-
-class QueryCoverage:
-    """A query's coverage (`LexicalIndex.coverage`) of rows, the whole array computed at
-    most once (facets ask for several match sets of the same query): for the rows asked
-    by binary search, or whole when a pass is cheaper, then kept. `prefer_whole`: compute
-    it on the first call (facets under a filter, whose broader match sets need it)."""
-
-    def __init__(self, lexical: LexicalIndex, query: str, prefer_whole: bool = False):
-        self.lexical, self.query, self.prefer_whole = lexical, query, prefer_whole
-        self._whole: np.ndarray | None = None
-
-    def whole(self) -> np.ndarray:
-        if self._whole is None:
-            self._whole = self.lexical.coverage(self.query)
-        return self._whole
-
-    def has_whole(self) -> bool:
-        """Whether `whole()` is, or is to be, at hand (then masks beat gathering rows)."""
-        return self._whole is not None or self.prefer_whole
-
-    def __call__(self, rows: np.ndarray) -> np.ndarray:
-        if self.has_whole():
-            return self.whole()[rows]
-        return self.lexical.coverage_of(self.query, rows, whole=self.whole)
 
 
 class LexicalIndex:

@@ -26,7 +26,7 @@ from indexer.ranking import DENSE_FLOORS
 from indexer.types import Filters
 
 if TYPE_CHECKING:
-    from indexer.search import _State
+    from indexer.state import _State
 
 
 class MatchMixin:

@@ -26,7 +26,6 @@ and under a filter it may stop once it holds what the page shows.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -36,13 +35,11 @@ from typing import Any
 import numpy as np
 
 from corpus.types import Document, Passage
-from indexer.backends import Selection, VectorBackend
+from indexer.backends import Selection
 from indexer.browse import BrowseMixin
-from indexer.build import MANIFEST, get_embedder, resolve_index_dir
-from indexer.calibration import LanguageCalibration
+from indexer.build import get_embedder, resolve_index_dir
 from indexer.filters import describe_filters
 from indexer.highlight import highlight, query_terms
-from indexer.lexical import LexicalIndex
 from indexer.match import EXACT_BACKENDS, MatchMixin
 from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_query_lang: re-exported
     HybridParams,
@@ -54,7 +51,7 @@ from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_que
     fuse_wsum,
 )
 from indexer.similar import SimilarMixin
-from indexer.store import MetadataStore
+from indexer.state import _check_model, _read_manifest, _State
 from indexer.types import (
     DEFAULT_OBJECTIVE_SOURCES,
     MODES,
@@ -65,34 +62,6 @@ from indexer.types import (
     SearchResponse,
     UnknownDocument,
 )
-
-
-class _State:
-    """Everything loaded from one index version (swapped whole on reload)."""
-
-    def __init__(self, version_dir: Path, manifest: dict[str, Any]):
-        self.version_dir = version_dir
-        self.manifest = manifest
-        self.vectors = VectorBackend.load(version_dir / "vectors")
-        if manifest.get("store", {}).get("passages") == "backend" and self.vectors.holds_passages:
-            # the engine holds the passages: keep their metadata only (indexer.passages)
-            self.store = MetadataStore.load_serving(version_dir / "store", self.vectors)
-        else:
-            self.store = MetadataStore.load(version_dir / "store")
-        if manifest.get("lexical", {}).get("scores") == "backend" and self.vectors.holds_lexical:
-            from indexer.backends.milvus.lexical import MilvusLexical
-
-            self.lexical = MilvusLexical.load(version_dir / "lexical", self.vectors)
-        else:
-            self.lexical = LexicalIndex.load(version_dir / "lexical")
-        # language names by code (code -1: "und"); rows' names are looked up when asked,
-        # not held per row
-        self.lang_names = np.array(self.store.langs + ["und"], dtype=object)
-        self.calibration = LanguageCalibration(self.store, self.vectors)
-
-    def row_langs(self, rows) -> np.ndarray:
-        """The language names of the given rows."""
-        return self.lang_names[self.store.row_lang[np.asarray(rows, dtype=np.int64)]]
 
 
 class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
@@ -429,20 +398,3 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
         return hits
 
     # -- facets and gap map --------------------------------------------------------
-def _read_manifest(version: Path, index_dir: Path) -> dict[str, Any]:
-    p = version / MANIFEST
-    if not p.is_file():
-        raise FileNotFoundError(
-            f"no index at {index_dir} (no {MANIFEST}); build one with `practice-search index CORPUS_DIR --index {index_dir}`"
-        )
-    return json.loads(p.read_text(encoding="utf-8"))
-
-
-def _check_model(manifest: dict[str, Any], embedder, index_dir: Path) -> None:
-    m = manifest.get("model", {})
-    if m.get("id") != embedder.model_id or m.get("checksum") != embedder.checksum or int(m.get("dim", -1)) != int(embedder.dim):
-        raise ValueError(
-            f"the index at {index_dir} was built with model {m.get('id')!r} (checksum {m.get('checksum')!r}, dim {m.get('dim')}), "
-            f"but the embedder is {embedder.model_id!r} (checksum {embedder.checksum!r}, dim {embedder.dim}); "
-            "re-index with this model or search with the index's model"
-        )

@@ -101,14 +101,14 @@ class MilvusLexical:
         return out / np.float32(total)
 
     def coverage_for(self, query: str, lex: MilvusScores, prefer_whole: bool = False) -> MilvusScores:
-        """What the match set asks coverage of (`indexer.lexical.QueryCoverage`'s calls):
+        """What the match set asks coverage of (`indexer.lexical_scores.QueryCoverage`'s calls):
         the query's scores object, which knows which words its top rows hold."""
         return lex
 
 
 class MilvusScores:
-    """A query's BM25 scores from Milvus (the interface of `indexer.lexical.WholeScores`,
-    and the coverage calls of `indexer.lexical.QueryCoverage`): the first use makes one
+    """A query's BM25 scores from Milvus (the interface of `indexer.lexical_scores.WholeScores`,
+    and the coverage calls of `indexer.lexical_scores.QueryCoverage`): the first use makes one
     call for the top rows under the filter expression and, with `words`, the top holders
     of each query word; a ranking that asks for more fetches deeper, and other rows'
     scores and words are asked for those rows."""
@@ -184,7 +184,7 @@ class MilvusScores:
                 self._words[self._rows] = True
             return self._words
 
-    # -- the coverage rule's calls (`indexer.lexical.QueryCoverage`) -------------------
+    # -- the coverage rule's calls (`indexer.lexical_scores.QueryCoverage`) -------------------
     def has_whole(self) -> bool:
         return False  # never every row's: the rows asked
 
