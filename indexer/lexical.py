@@ -163,7 +163,7 @@ def _coverage_kernel():
 def coverage_terms(query: str, vocab: dict[str, int], df, n_rows: float):
     """(token ids, word index per token, weight per word, total weight) of a query's
     coverage (`LexicalIndex.coverage`): each query word (not stopword) weighs the BM25
-    IDF of its rarest stem among `vocab` (`df[id]`: how many rows hold it), or the most
+    IDF of its rarest stem among `vocab` (`df(id)`: how many rows hold it), or the most
     an IDF can be when none of its stems occurs."""
 
     def idf(d: int) -> float:
@@ -177,7 +177,7 @@ def coverage_terms(query: str, vocab: dict[str, int], df, n_rows: float):
         if not variants:
             continue  # a stopword
         ids = [vocab[v] for v in dict.fromkeys(variants) if v in vocab]
-        weights.append(idf(min(int(df[i]) for i in ids)) if ids else idf(0))
+        weights.append(idf(min(int(df(i)) for i in ids)) if ids else idf(0))
         tokens += ids
         word_of += [len(weights) - 1] * len(ids)
     return tokens, word_of, weights, sum(weights)
@@ -232,7 +232,8 @@ class LexicalIndex:
 
     def _coverage_terms(self, query: str):
         r = self.retriever
-        return coverage_terms(query, r.vocab_dict, np.diff(r.scores["indptr"]), float(r.scores["num_docs"]))
+        indptr = r.scores["indptr"]  # a token's postings: its document frequency, read per query token
+        return coverage_terms(query, r.vocab_dict, lambda i: indptr[i + 1] - indptr[i], float(r.scores["num_docs"]))
 
     def coverage_of(self, query: str, rows: np.ndarray, whole=None) -> np.ndarray:
         """`coverage(query)[rows]` for sorted `rows`, by binary search in the query stems'
@@ -325,10 +326,6 @@ class LexicalIndex:
         (d / TERMS).write_text(json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         df = np.diff(self.retriever.scores["indptr"]) if self.retriever is not None else np.zeros(0)
         np.save(d / DOC_FREQ, df.astype(np.int32))
-
-    def search(self, query: str, k: int, allowed_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k (scores, rows) among allowed rows with a positive score."""
-        return top_positive(self.scores(query), k, allowed_rows)
 
     def save(self, directory: str | Path) -> None:
         d = Path(directory)

@@ -69,7 +69,7 @@ class MilvusLexical:
     def word_queries(self, query: str) -> tuple[list[dict[int, float]], list[float], float]:
         """(a sparse query per query word: its stems, each word's coverage weight, their
         total), as `indexer.lexical.coverage_terms` weighs them."""
-        tokens, word_of, weights, total = coverage_terms(query, self.vocab, self.doc_freq, float(self.n_rows))
+        tokens, word_of, weights, total = coverage_terms(query, self.vocab, self.doc_freq.__getitem__, float(self.n_rows))
         per_word: list[dict[int, float]] = [{} for _ in weights]
         for t, w in zip(tokens, word_of, strict=True):
             per_word[w][int(t)] = 1.0
@@ -96,9 +96,7 @@ class MilvusLexical:
         out = np.zeros(len(rows), dtype=np.float32)
         if total <= 0 or not len(rows):
             return out
-        for held, wt in zip(self.holders(queries, rows), weights, strict=True):
-            out += np.float32(wt) * np.fromiter((int(r) in held for r in rows.tolist()), dtype=bool, count=len(rows))
-        return out / np.float32(total)
+        return _coverage(rows, self.holders(queries, rows), weights, total)
 
     def coverage_for(self, query: str, lex: MilvusScores, prefer_whole: bool = False) -> MilvusScores:
         """What the match set asks coverage of (`indexer.lexical_scores.QueryCoverage`'s calls):
@@ -192,9 +190,8 @@ class MilvusScores:
         """The coverage of the given rows: the words each holds, from the first call's
         holders where they settle it, else asked for those rows."""
         rows = np.asarray(rows, dtype=np.int64)
-        out = np.zeros(len(rows), dtype=np.float32)
         if self._total <= 0 or not len(rows):
-            return out
+            return np.zeros(len(rows), dtype=np.float32)
         self._first()
         with self._lock:
             unknown = np.array(sorted({int(r) for r in rows.tolist()} - self._asked), dtype=np.int64)
@@ -204,10 +201,16 @@ class MilvusScores:
                 for j, held in zip(open_words, found, strict=True):
                     self._held[j].update(held)
             self._asked.update(unknown.tolist())
-            for j, wt in enumerate(self._word_wt):
-                held = self._held[j]
-                out += np.float32(wt) * np.fromiter((int(r) in held for r in rows.tolist()), dtype=bool, count=len(rows))
-        return out / np.float32(self._total)
+            return _coverage(rows, self._held, self._word_wt, self._total)
+
+
+def _coverage(rows: np.ndarray, held: list[set[int]], weights: list[float], total: float) -> np.ndarray:
+    """Per row, the weight of the query words it holds (`held[j]`: the rows holding word
+    j), as a share of `total`."""
+    out = np.zeros(len(rows), dtype=np.float32)
+    for rows_with, wt in zip(held, weights, strict=True):
+        out += np.float32(wt) * np.fromiter((r in rows_with for r in rows.tolist()), dtype=bool, count=len(rows))
+    return out / np.float32(total)
 
 
 def _chunks(rows: np.ndarray):
