@@ -1,7 +1,7 @@
 """Ranking pieces of the search facade (`indexer.search`): hybrid fusion and its knobs,
 the query-language guess, the calibrated dense floors, and the helpers that rank dense
 candidates (top-k of a score vector, language-shifted candidates, dense scores of fusion
-candidates on approximate backends, fetched or prefetched)."""
+candidates on approximate backends, fetched)."""
 
 from __future__ import annotations
 
@@ -126,11 +126,10 @@ def _shifted(st, rows: np.ndarray, scores: np.ndarray, lang_shift: np.ndarray):
 
 
 def _dense_scores(st, cand: np.ndarray, known: tuple[np.ndarray, np.ndarray], qv: np.ndarray,
-                  prefetched=None, lang_shift: np.ndarray | None = None) -> np.ndarray:
+                  lang_shift: np.ndarray | None = None) -> np.ndarray:
     """Dense scores of the fusion candidates on an approximate backend: those its search
     returned are known (exact inner products, already shifted when `lang_shift` is
-    given); the rest come from their vectors, taken from `prefetched` (a future of
-    (rows, vectors)) where it holds them, else fetched now, and are shifted here."""
+    given); the rest come from their vectors, fetched (one call) and shifted here."""
     shift = (lambda rows: lang_shift[st.store.row_lang[rows]]) if lang_shift is not None else (lambda rows: 0.0)
     out = np.full(len(cand), np.nan, dtype=np.float32)
     pos = {int(r): i for i, r in enumerate(cand)}
@@ -139,13 +138,6 @@ def _dense_scores(st, cand: np.ndarray, known: tuple[np.ndarray, np.ndarray], qv
         if i is not None:
             out[i] = sc
     missing = np.isnan(out)
-    if prefetched is not None and missing.any():
-        rows, vecs = prefetched.result()
-        for r, v in zip(rows.tolist(), vecs @ qv + shift(rows), strict=True):
-            i = pos.get(r)
-            if i is not None and missing[i]:
-                out[i] = v
-        missing = np.isnan(out)
     if missing.any():
         out[missing] = st.vectors.vectors(cand[missing]) @ qv + shift(cand[missing])
     return out
