@@ -40,9 +40,9 @@ def _records(c, start: int, stop: int) -> list[dict]:
     for r in range(start, stop):
         d = int(c.row_doc[r])
         rec = fields.empty_record(r)
-        rec.update({"doc": d, "lang": "en", "section": "other", "vec": c.vectors[r],
-                    "c_explicit": fields.tags([COUNTRIES[int(c.doc_country[d])]]),
-                    "o_explicit": fields.tags([int(c.doc_objective[d])])})
+        rec.update({"doc": d, "vec": c.vectors[r],
+                    "tags": fields.tags({"explicit": [COUNTRIES[int(c.doc_country[d])]]},
+                                        {"explicit": [int(c.doc_objective[d])]}, "en", "other")})
         out.append(rec)
     return out
 

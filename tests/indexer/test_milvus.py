@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from indexer.backends.milvus import MilvusUnavailable, connect, index_alias
-from indexer.backends.milvus.fields import expression, quote
+from indexer.backends.milvus.fields import expression, tag_value
 from indexer.backends.milvus.versions import alias_target
 from indexer.build import build_index_from_documents, resolve_index_dir
 from indexer.filters import parse_filters
@@ -55,11 +55,15 @@ def test_filter_expressions_select_exactly_the_store_rows(milvus_server, tmp_pat
     docs[5] = make_doc(5, ["quoted \"type\" text"], doc_type='Evaluación "final"', countries=("PE",),
                        inferred=(7,), years=())
     docs[6] = make_doc(6, ["mentioned only"], countries=(), objectives=(), inferred=(7,))
+    # LIKE's wildcards in a value match only themselves: "_" is not any character
+    docs[7] = make_doc(7, ["underscored type"], doc_type="policy_brief")
+    docs[8] = make_doc(8, ["spaced type"], doc_type="policy brief")
     _build(docs, tmp_path / "ix", milvus_server)
     ix = SearchIndex.open(tmp_path / "ix", FakeEncoder())
     client, coll = ix._state.vectors.client, ix._state.vectors.collection
     store = ix._state.store
-    cases = [*FILTERS, {"doc_type": 'evaluación "final"'}, *(dict(a, **b) for a, b in itertools.combinations(FILTERS[:6], 2))]
+    cases = [*FILTERS, {"doc_type": 'evaluación "final"'}, {"doc_type": "policy_brief"}, {"doc_type": "policy%"},
+             *(dict(a, **b) for a, b in itertools.combinations(FILTERS[:6], 2))]
     for raw in cases:
         f = parse_filters(**raw)
         got = sorted(int(r["row"]) for r in client.query(coll, filter=expression(f), output_fields=["row"], limit=16384))
@@ -68,7 +72,7 @@ def test_filter_expressions_select_exactly_the_store_rows(milvus_server, tmp_pat
     # a document left out (similar practices)
     got = {int(r["row"]) for r in client.query(coll, filter=expression(None, exclude_doc=3), output_fields=["row"], limit=16384)}
     assert got == set(range(store.n_rows)) - set(store.rows_of_doc(3).tolist())
-    assert quote('a"b\\c') == '"a\\"b\\\\c"'
+    assert tag_value('a_b%"c') == "a~5fb~25~22c" and tag_value("é") == "~c3~a9"
 
 
 def test_same_dense_top_10_as_flat_and_k_under_filters(milvus_server, tmp_path, synth_docs):
@@ -162,3 +166,16 @@ def test_seeds_dev_queries_give_flat_s_top_10_on_milvus(milvus_server, seeds_dir
         assert [p.passage_id for p in b] == [p.passage_id for p in a], q.id
         n = flat._state.store.n_rows if f is None else int(flat._state.store.row_mask(f).sum())
         assert len(b) == min(10, n), q.id
+
+
+def test_an_index_of_the_older_row_layout_asks_for_a_rebuild(milvus_server, tmp_path, synth_docs):
+    """backend.json without the schema version (built before the tag-string layout): opening
+    it names what to do rather than failing on the first search."""
+    _build(synth_docs[:10], tmp_path / "ix", milvus_server)
+    meta_path = resolve_index_dir(tmp_path / "ix") / "vectors" / "backend.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["schema"] == 2
+    del meta["schema"]
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(MilvusUnavailable, match="schema 1.*build the index again"):
+        SearchIndex.open(tmp_path / "ix", FakeEncoder())

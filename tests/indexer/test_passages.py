@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from corpus.types import InferredObjective, Passage
-from indexer.backends.milvus.fields import PASSAGE_LENGTH, _bounded, passage_fields, passage_of
+from indexer.backends.milvus.fields import PASSAGE_LENGTH, passage_fields, passage_of
 from indexer.build import MANIFEST, build_index_from_documents, resolve_index_dir
 from indexer.filters import parse_filters
 from indexer.passages import BackendPassages
@@ -136,12 +136,15 @@ def test_backend_passages_fetch_a_page_once_and_keep_recent_ones():
 
 
 def test_passage_fields_round_trip_and_stay_within_milvus_bounds():
-    p = Passage(id="doc/a#2", doc_id="doc/a", ordinal=2, text="Niñas y niños " * 10, section="Lecciones aprendidas",
-                section_kind="lessons", lang="es", objectives=(InferredObjective(10, 0.91234, True),))
-    rec = {**passage_fields(p), "section": p.section_kind, "lang": p.lang}
-    back = passage_of(rec, "doc/a")
-    assert back.id == p.id and back.text == p.text and back.section == p.section and back.ordinal == 2
-    assert back.objectives[0].number == 10 and back.objectives[0].confident
-    long = "ñ" * 40_000  # 80,000 bytes of UTF-8
-    cut = _bounded(long, PASSAGE_LENGTH["text"])
-    assert len(cut.encode("utf-8")) <= PASSAGE_LENGTH["text"] and set(cut) == {"ñ"}
+    p = Passage(id="doc/a#2", doc_id="doc/a", ordinal=2, text='Niñas y niños "migrantes"\n' * 10,
+                section="Lecciones aprendidas", section_kind="lessons", lang="es",
+                objectives=(InferredObjective(10, 0.9123, True),))
+    back = passage_of(passage_fields(p), "doc/a")
+    assert back == p
+    assert passage_of(passage_fields(replace(p, objectives=())), "doc/a").objectives == ()
+    # a text past the field's bound is cut to fit, escapes included, on a character boundary
+    long = replace(p, text='ñ"' * 30_000)  # 90,000 bytes of UTF-8, 120,000 as JSON
+    rec = passage_fields(long)
+    assert len(rec["passage"].encode("utf-8")) <= PASSAGE_LENGTH
+    text = passage_of(rec, "doc/a").text
+    assert long.text.startswith(text) and len(text) > 30_000

@@ -175,7 +175,7 @@ class MilvusBackend(VectorBackend):
     def passage_records(self, ids) -> dict[int, dict]:
         """Row id -> the passage fields (`fields.PASSAGE_FIELDS`) of the given rows that
         hold a passage (rows added without a store hold none)."""
-        return {int(rec["row"]): rec for rec in self._get(ids, fields.PASSAGE_FIELDS) if rec.get("pid")}
+        return {int(rec["row"]): rec for rec in self._get(ids, fields.PASSAGE_FIELDS) if rec.get("passage")}
 
     @staticmethod
     def to_passage(rec: dict, doc_ids):
@@ -289,6 +289,7 @@ class MilvusBackend(VectorBackend):
         self._ensure()
         self._call("flush", self.client.flush, self.collection)
         meta = {"backend": self.name, "dim": self.dim, "uri": self.uri, "collection": self.collection,
+                "schema": fields.SCHEMA_VERSION,
                 "m": self.m, "ef_construction": self.ef_construction, "ef_search": self.ef_search}
         (d / "backend.json").write_text(json.dumps(meta, indent=1))
 
@@ -301,6 +302,11 @@ class MilvusBackend(VectorBackend):
                 "ef_search": meta.get("ef_search", 256)}
 
     def _load(self, d: Path, meta: dict) -> None:
+        if meta.get("schema", 1) != fields.SCHEMA_VERSION:
+            raise MilvusUnavailable(
+                f"this index's Milvus collection {self.collection} has the layout of schema "
+                f"{meta.get('schema', 1)}, this version reads schema {fields.SCHEMA_VERSION}; build the index again"
+            )
         if not self.exists():
             raise MilvusUnavailable(
                 f"this index's Milvus collection {self.collection} is not in Milvus at {self.uri} "
