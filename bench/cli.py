@@ -13,6 +13,8 @@ from typing import Any
 #: Sizes of the synthetic scale benchmark.
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (2_000,)
+#: Passages of the serving-memory measurement in `--quick` mode (the full bench: 100,000).
+QUICK_SERVING_PASSAGES = 5_000
 #: Sizes of the whole-search-path benchmark (bench.facade).
 FULL_FACADE_SIZES = (100_000, 1_000_000)
 QUICK_FACADE_SIZES = (2_000,)
@@ -184,13 +186,15 @@ def run(args: argparse.Namespace) -> int:
             )
 
     if not args.skip_milvus:
-        from bench.milvus import run_milvus
+        from bench.milvus import SERVING_MEMORY_PASSAGES, run_milvus
 
         sizes = [int(s) for s in args.milvus_sizes.split(",")] if args.milvus_sizes else list(
             QUICK_SIZES if quick else FULL_FACADE_SIZES)
         log(f"Milvus beside FAISS: {', '.join(f'{n:,}' for n in sizes)} passages")
         qs = distinct_variants(QUERIES[:10] if quick else QUERIES, per_query=1 if quick else 2)
-        bench["milvus"] = _guard(lambda: run_milvus(sizes, args.corpus, qs, n_queries=30 if quick else 100, log=log), log)
+        bench["milvus"] = _guard(lambda: run_milvus(
+            sizes, args.corpus, qs, n_queries=30 if quick else 100,
+            serving_passages=QUICK_SERVING_PASSAGES if quick else SERVING_MEMORY_PASSAGES, log=log), log)
 
     if not args.skip_peer:
         if fake or quick:

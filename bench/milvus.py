@@ -271,19 +271,20 @@ class _Uncached:
         return uncached(texts, progress) if uncached else self._e.embed_passages(texts, progress)
 
 
-#: Passages of the serving-memory measurement.
+#: Passages of the serving-memory measurement (the full bench; `--quick` measures at its own size).
 SERVING_MEMORY_PASSAGES = 100_000
 
 
-def run_milvus(sizes: list[int], corpus: Path, queries: list[str], *, n_queries: int, log=print) -> dict[str, Any]:
-    """The section: scale, API side by side, Ray indexing side by side."""
+def run_milvus(sizes: list[int], corpus: Path, queries: list[str], *, n_queries: int,
+               serving_passages: int = SERVING_MEMORY_PASSAGES, log=print) -> dict[str, Any]:
+    """The section: scale, API side by side, a serving process's memory, Ray indexing side by side."""
     from bench.cli import _guard
 
     out: dict[str, Any] = {"scale": _guard(lambda: bench_milvus_scale(sizes, n_queries=n_queries, log=log), log)}
     log("  API on the sample corpus, FAISS flat beside Milvus")
     out["api"] = _guard(lambda: bench_milvus_api(corpus, queries, log=log), log)
     log("  a serving process's memory per passage")
-    out["serving_memory"] = _guard(lambda: bench_serving_memory(SERVING_MEMORY_PASSAGES, log=log), log)
+    out["serving_memory"] = _guard(lambda: bench_serving_memory(serving_passages, log=log), log)
     log("  indexing, plain beside Ray")
     out["ray_indexing"] = _guard(lambda: bench_ray_indexing(corpus, log=log), log)
     return out

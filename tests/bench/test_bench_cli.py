@@ -69,6 +69,9 @@ def test_quick_bench_writes_json_and_markdown(seeds_dir: Path, tmp_path: Path):
         r = mv["scale"]["2000"][f]
         assert r["returned_k"] and 0 <= r["recall@10"] <= 1 and r["p50_ms"] > 0, r
     assert mv["api"]["flat"]["p50_ms"] > 0 and mv["api"]["milvus"]["p50_ms"] > 0
+    sm = mv["serving_memory"]  # measured at the quick size, in fresh processes
+    assert sm["passages"] == 5_000, sm
+    assert 0 < sm["serving"]["store_bytes_per_passage"] < sm["whole"]["store_bytes_per_passage"], sm
     assert "ray" in mv["ray_indexing"], mv["ray_indexing"]  # else the section's error
     assert mv["ray_indexing"]["ray"]["ray"]["embedded_on_ray"] == mv["ray_indexing"]["ray"]["passages"]
     assert mv["ray_indexing"]["plain"]["passages"] == mv["ray_indexing"]["ray"]["passages"]
