@@ -377,6 +377,42 @@ def _matcher() -> re.Pattern[str]:
 
 _PREV_WORD = re.compile(r"([^\W\d_]+)\s+$")
 _NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
+_NEXT_TOKEN = re.compile(r"\s*(,|[^\W\d_]+(?:-[^\W\d_]+)*)")
+#: Endings of the adjectives that may stand between a language-name demonym and its people
+#: noun ("Thai domestic workers", "Vietnamese unaccompanied children", "Chinese migrant workers").
+_ADJECTIVE_END = ("ed", "al", "ic", "ous", "ive", "ary", "ant", "ent", "ful", "less", "ing", "ar", "able", "ible")
+_NOT_ADJECTIVE = frozenset("speaking teaching learning training during according including bring thing".split())
+
+
+def _people_noun_follows(folded: str, end: int) -> bool:
+    """A people noun follows a language-name demonym, past one adjective and a coordination
+    of demonyms ("Thai and Vietnamese workers"), but not past "speaking" or "language"."""
+    pos, adjective, joined = end, False, False
+    for _ in range(6):
+        tok = _NEXT_TOKEN.match(folded, pos)
+        if not tok:
+            return False
+        pos, w = tok.end(), tok[1]
+        low = w.lower()
+        if low in (",", "and", "or"):
+            if joined:
+                return False
+            joined = True  # a coordination: the next word must be capitalised ("Thai and Vietnamese")
+            continue
+        caps_text = folded[end - 1].isupper()  # "THAI AND VIETNAMESE WORKERS": case tells nothing
+        if joined and not w[0].isupper():
+            return False
+        if low in _PEOPLE_EN:
+            return True
+        if joined or w[0].isupper() and not caps_text:
+            joined = False
+            continue  # the second demonym of a coordination, "Chinese Government officials"
+        if adjective or not low.endswith(_ADJECTIVE_END) or low in _NOT_ADJECTIVE:
+            return False
+        adjective = True
+    return False
+
+
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\u2022*-])\s*$")
 
 
@@ -399,11 +435,10 @@ def _accept(entry: tuple[str, str, str, str], s: str, folded: str, start: int, e
     if not s[0].isupper():
         return False
     if rule == "en_noun":
-        nxt = _NEXT_WORD.match(folded, end)
         prev = _PREV_WORD.search(folded, max(0, start - 30), start)
         if prev and prev[1].lower() in _NOT_BEFORE_NOUN:
             return False
-        return bool(nxt) and nxt[1].lower() in _PEOPLE_EN
+        return _people_noun_follows(folded, end)
     if rule == "amb":
         before = folded[max(0, start - 30) : start]
         after = folded[end : end + 20]

@@ -286,7 +286,14 @@ def test_demonym_case_rules():
      ("el gobierno español y trabajadores chinos", ["ES", "CN"]),
      ("autoridades francesas y la población alemana", ["FR", "DE"]),
      ("traduit en français et en anglais", []),
-     ("les ressortissants français et le gouvernement chinois", ["FR", "CN"])],
+     ("les ressortissants français et le gouvernement chinois", ["FR", "CN"]),
+     # one adjective, or a coordination of demonyms, may stand before the people noun
+     ("Thai domestic workers and Vietnamese unaccompanied children", ["TH", "VN"]),
+     ("THAI AND VIETNAMESE WORKERS; Chinese and Indian migrants", ["TH", "VN", "CN", "IN"]),
+     ("French speaking migrants; Chinese language classes for migrants", []),
+     ("CHINESE LANGUAGE CLASSES FOR MIGRANTS", []),
+     ("translated into English and Spanish for migrants", []),
+     ("In English, several migrants said so.", [])],
 )
 def test_language_name_demonyms_need_a_people_noun(text, codes):
     assert find_countries(text) == codes
