@@ -143,20 +143,26 @@ def cmd_search(args: argparse.Namespace) -> int:
         f"{resp.matched_documents} matching document(s), {resp.matched_passages} passage(s); "
         f"filters {resp.filters or 'none'}; mode {resp.mode}; {resp.timing_ms.get('total', 0):.0f} ms"
     )
+    shown = resp.passages if args.passages else resp.hits
+    if resp.mode != "browse" and shown and not resp.matched_documents:
+        print("no relevant practice; these are the nearest ones:")
     if not args.passages:
         for h in resp.hits:
+            inferred = {o["number"] for o in h.inferred}
+            objectives = ",".join(f"{n} (inferred)" if n in inferred else str(n) for n in h.objectives)
             meta = ", ".join(
-                x for x in (",".join(h.countries), "obj " + ",".join(map(str, h.objectives)) if h.objectives else "",
+                x for x in (",".join(h.countries), "obj " + objectives if h.objectives else "",
                             f"published {h.published}" if h.published
                             else "-".join(map(str, h.years[:1] + h.years[-1:])) if h.years else "") if x
             )
-            score = "" if resp.mode == "browse" else f"  score {h.score:.3f}"
+            score = "" if resp.mode == "browse" else f"  score {h.score:.3f}" + ("" if h.relevant else " (nearest, not relevant)")
             print(f"\n{h.rank}. {h.title}  [{h.doc_id}]{score}  ({meta})")
             for p in h.passages:
                 print(f"   - ({p.section_kind}, {p.lang}) {_snippet(p.text)}")
     else:
         for p in resp.passages:
-            print(f"{p.rank}. [{p.passage_id}] score {p.score:.3f} ({p.section_kind}, {p.lang}) {_snippet(p.text)}")
+            mark = "" if p.relevant else " (nearest, not relevant)"
+            print(f"{p.rank}. [{p.passage_id}] score {p.score:.3f}{mark} ({p.section_kind}, {p.lang}) {_snippet(p.text)}")
     return 0
 
 
