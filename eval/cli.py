@@ -69,6 +69,8 @@ def register(subparsers) -> None:
     p.add_argument("--work-dir", metavar="DIR", help="where benchmark indexes are built and kept (default: the cache dir)")
     p.add_argument("--lexical-weight", type=float, metavar="W", help="hybrid fusion: weight of BM25 (the core's HybridParams)")
     p.add_argument("--cross-lang-lexical", type=float, metavar="F", help="hybrid fusion: BM25 weight factor across languages")
+    p.add_argument("--no-glossary", action="store_true",
+                   help="BM25 without the glossary's cross-language query expansion (to measure it)")
     p.set_defaults(func=run)
 
 
@@ -94,7 +96,7 @@ def _systems(arg: str | None) -> list[str]:
 
 
 def _hybrid(args: argparse.Namespace):
-    if args.lexical_weight is None and args.cross_lang_lexical is None:
+    if args.lexical_weight is None and args.cross_lang_lexical is None and not args.no_glossary:
         return None
     from indexer.search import HybridParams
 
@@ -107,6 +109,7 @@ def _hybrid(args: argparse.Namespace):
         if not 0.0 <= args.cross_lang_lexical <= 1.0:
             raise ValueError("--cross-lang-lexical must be between 0 and 1")
         params.cross_lang_lexical = args.cross_lang_lexical
+    params.glossary = not args.no_glossary
     return params
 
 

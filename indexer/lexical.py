@@ -287,10 +287,12 @@ class LexicalIndex:
             kernel(r.scores["indptr"], r.scores["indices"], tok, word.astype(np.int32), shared, wts, out)
         return out / np.float32(total)
 
-    def query(self, query: str, selection=None, words: bool = True) -> WholeScores:
+    def query(self, query: str, selection=None, words: bool = True, expansion: str = "") -> WholeScores:
         """The query's lexical scores for the search core (`selection` and `words` are for
-        engines that filter and score inside themselves; every row is scored here)."""
-        return WholeScores(self.scores(query))
+        engines that filter and score inside themselves; every row is scored here).
+        `expansion`: words scored with the query's (`indexer.glossary`), not counted by
+        its coverage (`coverage_for` weighs the query alone)."""
+        return WholeScores(self.scores(f"{query} {expansion}" if expansion else query))
 
     def coverage_for(self, query: str, lex: WholeScores | None = None, prefer_whole: bool = False):
         """What the match set asks coverage of (`QueryCoverage`)."""

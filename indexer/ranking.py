@@ -54,6 +54,10 @@ class HybridParams:
     #: rank another language's passages on the query language's scale (indexer.calibration;
     #: modes dense and hybrid, queries detected as Spanish or English)
     calibrate_languages: bool = True
+    #: BM25 also scores the other languages' terms of the glossary concepts a query names
+    #: (indexer.glossary: "rendición de cuentas" also asks for "accountability"); the
+    #: match set's coverage rule weighs the query's own words alone
+    glossary: bool = True
 
 
 #: Calibrated dense match floors per model. multilingual-e5-small: 0.82, about the 5th

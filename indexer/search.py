@@ -39,6 +39,7 @@ from indexer.backends import Selection
 from indexer.browse import BrowseMixin
 from indexer.build import get_embedder, resolve_index_dir
 from indexer.filters import describe_filters
+from indexer.glossary import expansion
 from indexer.highlight import highlight, query_terms
 from indexer.match import EXACT_BACKENDS, MatchMixin
 from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_query_lang: re-exported
@@ -264,7 +265,8 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
         qv = dense_all = None
         ts = time.perf_counter()
         rule = mode == "hybrid" and self.hybrid.lexical_coverage is not None  # the match set's coverage rule
-        lex = st.lexical.query(query, selection, words=rule) if mode in ("bm25", "hybrid") else None
+        extra = expansion(query) if self.hybrid.glossary and mode in ("bm25", "hybrid") else ""
+        lex = st.lexical.query(query, selection, words=rule, expansion=extra) if mode in ("bm25", "hybrid") else None
         coverage = st.lexical.coverage_for(query, lex) if rule else None
         qlang = detect_query_lang(query)
         need = offset + k
@@ -308,7 +310,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
             depth *= 4
             cand_min = depth  # a deeper ranking reuses the candidates only if they reach its depth
         match = self._match_rows(st, allowed, dense_all, lex, dense_cand, coverage)
-        terms = query_terms(query)
+        terms = query_terms(f"{query} {extra}")  # a passage in another language marks the glossary's words
         hits: list[DocumentHit] = []
         phits: list[PassageHit] = []
         # results are not cut to the match set: the nearest passages are shown even when

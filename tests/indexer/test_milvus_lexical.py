@@ -71,6 +71,23 @@ def test_scores_and_filtered_top_rows_equal_the_local_index(indexes):
     assert found >= len(QUERIES) * len(FILTERS) // 2  # most pairs match something
 
 
+def test_the_glossary_expansion_scores_alike_and_leaves_the_word_matches_to_the_query(indexes):
+    from indexer.glossary import expansion
+
+    flat, mv = indexes
+    q = "trata de niños y reintegración de retornados"
+    extra = expansion(q)
+    assert "trafficking" in extra.split()
+    want = flat._state.lexical.query(q, expansion=extra)
+    got = mv._state.lexical.query(q, expansion=extra)
+    _same_ranking(got.top(50), want.top(50))
+    assert len(want.top(50)[1]) > len(flat._state.lexical.query(q).top(50)[1]) or (
+        want.top(50)[0] != flat._state.lexical.query(q).top(50)[0]).any()  # the expansion changed the scores
+    rows = np.arange(flat._state.store.n_rows)
+    plain = mv._state.lexical.query(q)
+    np.testing.assert_allclose(got(rows), plain(rows), rtol=1e-6)  # coverage weighs the query's own words
+
+
 def test_a_shallow_fetch_goes_deeper_and_scores_other_rows_exactly(indexes, monkeypatch):
     flat, mv = indexes
     monkeypatch.setattr(mvlex, "MATCH_DEPTH", 4)  # many more rows match "migrantes" than 4

@@ -60,11 +60,12 @@ class MilvusLexical:
         vocab = json.loads((d / TERMS).read_text(encoding="utf-8"))
         return cls(backend, vocab, np.load(d / DOC_FREQ), int((d / "n_rows.txt").read_text()))
 
-    def query(self, query: str, selection=None, words: bool = True) -> MilvusScores:
+    def query(self, query: str, selection=None, words: bool = True, expansion: str = "") -> MilvusScores:
         """The query's BM25 scores under `selection` (a `Selection`; None: every row);
-        `words`: ask which query words the top rows hold (for the coverage rule)."""
+        `words`: ask which query words the top rows hold (for the coverage rule);
+        `expansion`: words scored with the query's, not weighed by its coverage (as locally)."""
         expr = fields.expression(selection.filters, selection.exclude_doc) if selection is not None else ""
-        return MilvusScores(self, query, expr, words)
+        return MilvusScores(self, query, expr, words, expansion)
 
     def word_queries(self, query: str) -> tuple[list[dict[int, float]], list[float], float]:
         """(a sparse query per query word: its stems, each word's coverage weight, their
@@ -111,9 +112,10 @@ class MilvusScores:
     of each query word; a ranking that asks for more fetches deeper, and other rows'
     scores and words are asked for those rows."""
 
-    def __init__(self, lexical: MilvusLexical, query: str, expr: str, words: bool = True):
+    def __init__(self, lexical: MilvusLexical, query: str, expr: str, words: bool = True, expansion: str = ""):
         self.lexical, self.expr = lexical, expr
-        self.vector = {int(t): 1.0 for t in query_tokens(query, lexical.vocab)}
+        scored = f"{query} {expansion}" if expansion else query
+        self.vector = {int(t): 1.0 for t in query_tokens(scored, lexical.vocab)}
         self._word_q, self._word_wt, self._total = lexical.word_queries(query) if words else ([], [], 0.0)
         self._held: list[set[int]] = [set() for _ in self._word_q]
         self._held_all = [False] * len(self._word_q)  # a word's holders all known (fewer than the depth)
