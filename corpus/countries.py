@@ -376,7 +376,6 @@ def _matcher() -> re.Pattern[str]:
 
 
 _PREV_WORD = re.compile(r"([^\W\d_]+)\s+$")
-_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
 _NEXT_TOKEN = re.compile(r"\s*(,|[^\W\d_]+(?:-[^\W\d_]+)*)")
 #: Endings of the adjectives that may stand between a language-name demonym and its people
 #: noun ("Thai domestic workers", "Vietnamese unaccompanied children", "Chinese migrant workers").

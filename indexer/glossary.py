@@ -17,7 +17,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.lexical import _WORD, fold
+from indexer.lexical import _WORD, _french, _stopwords, fold
 
 _PATH = Path(__file__).resolve().parent.parent / "corpus" / "data" / "glossary.json"
 LANGS = ("en", "es", "fr")
@@ -33,9 +33,8 @@ def _stemmers():
 
 @lru_cache(maxsize=1)
 def _stop() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_SPANISH
-
-    return frozenset(fold(w) for w in (*STOPWORDS_EN, *STOPWORDS_SPANISH, *STOPWORDS_FRENCH))
+    """The lexical index's stopwords, English, Spanish and French (folded)."""
+    return _stopwords() | _french()[1]
 
 
 def _content_words(text: str) -> list[str]:
