@@ -125,9 +125,3 @@ def expansion(query: str) -> str:
                     out.extend(words)
                     have.update(st for w in words for st in _word_stems(w))
     return " ".join(out)
-
-
-def expand(query: str) -> str:
-    """`query` with its glossary expansion appended (the query itself when there is none)."""
-    extra = expansion(query)
-    return f"{query} {extra}" if extra else query
