@@ -294,7 +294,9 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
             dense_all, dense_cand = self._dense_for_match(
                 st, qv, allowed, min(cand_min, max(n_allowed, 1)), selection
             )
-            if self.hybrid.calibrate_languages and qlang != "und":
+            if self.hybrid.calibrate_languages:
+                # an undetected language ("und": names, acronyms) or one the collection
+                # lacks is calibrated onto the language the query sits nearest
                 lang_shift = st.calibration.code_shift(qv, qlang, st.store.langs)
         while True:
             rows, scores = self._rank(

@@ -46,6 +46,31 @@ def test_calibration_moves_the_other_language_onto_the_query_language_scale():
     assert (np.argsort(out[200:]) == np.argsort(raw[200:])).all()
 
 
+def test_a_query_language_the_collection_lacks_puts_the_others_on_the_nearest_scale():
+    """A Spanish question over English and French reports: French sits nearer the query (a
+    language direction shared with it), English lower; both end on one scale."""
+    rng = np.random.default_rng(7)
+    v = rng.standard_normal((400, 16)).astype(np.float32) * 0.3
+    v[200:, 0] += 0.5  # French rows carry the direction the query carries too
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    langs = np.array(["en"] * 200 + ["fr"] * 200, dtype=object)
+    b = NumpyBackend(v.shape[1])
+    b.add(np.arange(len(v)), v)
+    cal = LanguageCalibration(_Store(list(langs)), b)
+    q = rng.standard_normal(16).astype(np.float32) * 0.3
+    q[0] += 0.5
+    q /= np.linalg.norm(q)
+    raw = v @ q
+    assert raw[200:].mean() > raw[:200].mean() + 0.1  # the bias calibration is for
+    for ref in ("es", "und"):
+        shift = cal.shifts(q, ref)
+        assert set(shift) == {"en"}  # the nearest language (French) is the reference
+        out = cal.apply(raw, langs, shift)
+        np.testing.assert_array_equal(out[200:], raw[200:])
+        assert abs(out[:200].mean() - out[200:].mean()) < 0.25 * (raw[200:].mean() - raw[:200].mean())
+        assert (np.argsort(out[:200]) == np.argsort(raw[:200])).all()
+
+
 def test_one_language_or_a_tiny_one_is_left_alone():
     v = _vectors(100, 5)
     langs = ["en"] * 100 + ["es"] * 5  # 5 Spanish rows: fewer than MIN_ROWS
