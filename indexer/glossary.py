@@ -101,6 +101,23 @@ def find_concepts(query: str) -> list[tuple[int, str, int]]:
     return found
 
 
+def language_votes(query: str) -> dict[str, int]:
+    """Per language, how many of the glossary concepts in `query` it names in that language
+    alone: "retornados" votes Spanish, "migrants" (an English and a French term) nothing."""
+    concepts, _ = _concepts()
+    have = {s for w in _content_words(query) for s in _word_stems(w)}
+    votes: dict[str, int] = {}
+    for c, _lang, _n in find_concepts(query):
+        held = {
+            lg for lg in LANGS for t in concepts[c].get(lg, ())
+            if (ws := _content_words(t)) and all(_word_stems(w) & have for w in ws)
+        }
+        if len(held) == 1:
+            lg = held.pop()
+            votes[lg] = votes.get(lg, 0) + 1
+    return votes
+
+
 def expansion(query: str) -> str:
     """The other languages' terms of the glossary concepts in `query`, as text for BM25;
     '' when the query names none. Per language, the terms closest in length to the one

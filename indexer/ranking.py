@@ -92,22 +92,39 @@ def fuse_wsum(
 
 _ES_HINTS = frozenset("que de la el los las del por para con una como cual cuales donde hay esta este estos sus qué cuál cómo dónde".split())
 _EN_HINTS = frozenset("the of and to in is are what which how where who does do was were for with this that from".split())
+_FR_HINTS = frozenset("des les du une est dans sur avec qui quels quelles quel quelle comment pourquoi au aux leur leurs ont sont et été cette ces".split())
+_ES_MARKS, _FR_MARKS = "áíóú", "àâçèêëîïôûùœ"
 
 
 def detect_query_lang(query: str) -> str:
-    """"es", "en" or "und" from function words and Spanish marks (fast, for fusion only)."""
+    """"es", "en", "fr" or "und" from function words and accents (fast, for fusion and
+    calibration only); a tie, or a query of none of them, goes to the language whose
+    glossary terms it names alone (indexer.glossary: "apoyo psicosocial a retornados" is
+    Spanish, "remittances" English), else "und"; a Spanish-French tie on accents alone
+    stays Spanish, as before French was told apart."""
     if any(c in query for c in "¿¡ñÑ"):
         return "es"
     ws = words(query)
-    es = sum(w in _ES_HINTS for w in ws)
-    en = sum(w in _EN_HINTS for w in ws)
-    if any(c in query.lower() for c in "áéíóú"):
-        es += 1
-    if es > en:
-        return "es"
-    if en > es:
-        return "en"
-    return "und"
+    low = query.lower()
+    acute = "é" in low  # Spanish and French alike
+    counts = {
+        "es": sum(w in _ES_HINTS for w in ws) + any(c in low for c in _ES_MARKS) + acute,
+        "en": sum(w in _EN_HINTS for w in ws),
+        "fr": sum(w in _FR_HINTS for w in ws) + any(c in low for c in _FR_MARKS) + acute,
+    }
+    best = max(counts.values())
+    leaders = [lg for lg, n in counts.items() if n == best]
+    if best and len(leaders) == 1:
+        return leaders[0]
+    from indexer.glossary import language_votes
+
+    votes = {lg: n for lg, n in language_votes(query).items() if lg in leaders}
+    top = max(votes.values(), default=0)
+    won = [lg for lg, n in votes.items() if n == top]
+    if top and len(won) == 1:
+        return won[0]
+    # Spanish and French tied on accents alone ("después"): the users' language
+    return "es" if best and leaders == ["es", "fr"] else "und"
 
 
 _POOL = None

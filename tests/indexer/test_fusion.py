@@ -38,7 +38,12 @@ def test_detect_query_lang():
     assert detect_query_lang("¿Qué prácticas combaten la trata?") == "es"
     assert detect_query_lang("What practices fight trafficking in Peru?") == "en"
     assert detect_query_lang("Perú") == "es"
-    assert detect_query_lang("remittances") == "und"
+    assert detect_query_lang("remittances") == "en"  # a glossary term of English alone
+    assert detect_query_lang("apoyo psicosocial a retornados") == "es"  # no function word, no accent
+    assert detect_query_lang("Quelles leçons sur la réintégration des migrants ?") == "fr"
+    assert detect_query_lang("después") == "es"  # an acute accent alone stays Spanish
+    assert detect_query_lang("migrants") == "und"  # English and French alike
+    assert detect_query_lang("Niger AVRR 2019") == "und"
 
 
 def test_damped_lexical_weight_goes_back_to_dense():

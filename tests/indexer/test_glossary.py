@@ -100,3 +100,12 @@ def test_search_ranks_and_marks_the_answer_in_the_other_language(tmp_path):
     score = {name: {h.doc_id: h.score for h in ix.search(query, k=3).hits} for name, ix in (("on", on), ("off", off))}
     assert score["on"]["d000"] > score["off"]["d000"]
     assert score["on"]["d001"] <= score["off"]["d001"]
+
+
+def test_language_votes_count_terms_of_one_language_alone():
+    from indexer.glossary import language_votes
+
+    assert language_votes("apoyo psicosocial a retornados").get("es", 0) >= 1
+    assert set(language_votes("apoyo psicosocial a retornados")) == {"es"}
+    assert language_votes("migrants") == {}  # the English and the French term are one word
+    assert language_votes("football world cup") == {}
