@@ -73,3 +73,20 @@ def test_objective_scores_on_labelled_text(tmp_path, real_embedder):
 
     with pytest.raises(ValueError, match="1-23"):
         score_objectives(bad, real_embedder)
+
+
+def test_the_shipped_practice_texts_are_a_well_formed_labelled_file():
+    """eval/labelled/gcm_practices.jsonl (report-style texts in the project's own words): five
+    per objective, two Spanish, two French and one English, unique ids, each text long enough
+    to be a passage. A file with a gap or a stray label would skew the figures by language."""
+    from collections import Counter
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "eval" / "labelled" / "gcm_practices.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len({r["id"] for r in rows}) == len(rows) == 115
+    assert all(set(r) == {"id", "lang", "objective", "text"} for r in rows)
+    per = Counter((r["objective"], r["lang"]) for r in rows)
+    assert {o for o, _ in per} == set(range(1, 24))
+    assert all(per[(o, "es")] == 2 and per[(o, "fr")] == 2 and per[(o, "en")] == 1 for o in range(1, 24))
+    assert min(len(r["text"].split()) for r in rows) >= 40
