@@ -71,6 +71,8 @@ def register(subparsers) -> None:
     p.add_argument("--cross-lang-lexical", type=float, metavar="F", help="hybrid fusion: BM25 weight factor across languages")
     p.add_argument("--no-glossary", action="store_true",
                    help="BM25 without the glossary's cross-language query expansion (to measure it)")
+    p.add_argument("--no-translate", action="store_true",
+                   help="BM25 without the collection's word translations across its languages (to measure it)")
     p.set_defaults(func=run)
 
 
@@ -96,7 +98,8 @@ def _systems(arg: str | None) -> list[str]:
 
 
 def _hybrid(args: argparse.Namespace):
-    if args.lexical_weight is None and args.cross_lang_lexical is None and not args.no_glossary:
+    if (args.lexical_weight is None and args.cross_lang_lexical is None and not args.no_glossary
+            and not args.no_translate):
         return None
     from indexer.search import HybridParams
 
@@ -110,6 +113,7 @@ def _hybrid(args: argparse.Namespace):
             raise ValueError("--cross-lang-lexical must be between 0 and 1")
         params.cross_lang_lexical = args.cross_lang_lexical
     params.glossary = not args.no_glossary
+    params.translate = not args.no_translate
     return params
 
 

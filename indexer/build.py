@@ -8,6 +8,8 @@ Layout. `INDEX_DIR` is a symbolic link to a versioned directory beside it:
         vectors/           the vector backend (indexer.backends)
         lexical/           BM25 (indexer.lexical); on Milvus only the vocabulary, the rows'
                            weights being in the collection (indexer.backends.milvus.lexical)
+        translations.json  the collection's words in its other languages, and the words'
+        translations.npz   vectors for the next build (indexer.translations)
 
 A build writes a new version directory, then replaces the link with `os.replace` (atomic
 on POSIX), so readers see the old index or the new one, never a half-written one. The
@@ -43,6 +45,7 @@ from indexer.engine import Engine as _Engine
 from indexer.lexical import LexicalIndex
 from indexer.objectives import infer_documents, model_for, objective_settings
 from indexer.store import MetadataStore
+from indexer.translations import WordTranslations, build_translations, translation_settings
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -311,10 +314,17 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
     vb: VectorBackend = make_backend(backend_name, dim, **engine.options)
     lexical = LexicalIndex.build([p.text for p in store.passages], [p.lang for p in store.passages])
     vb.bind_rows(store, lexical)
+    # the collection's words in its other languages, for BM25 across them
+    t_tr = time.perf_counter()
+    reuse = WordTranslations.load_vectors(resolve_index_dir(index_dir)) if prev_vectors is not None else {}
+    translations = build_translations([p.text for p in store.passages], [p.lang for p in store.passages], embedder,
+                                      previous=reuse)
+    translations_seconds = time.perf_counter() - t_tr
     tmp.mkdir()
     try:
         vb.add(np.arange(store.n_rows), vectors)
         store.save(tmp / "store")
+        translations.save(tmp)
         vb.save(tmp / "vectors")
         if vb.holds_lexical:  # the engine scores BM25: serving needs the vocabulary only
             lexical.save_terms(tmp / "lexical")
@@ -352,6 +362,9 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
             "build": {"embedded": embedded, "reused": reused, "removed_documents": report.removed_documents,
                       "objectives_seconds": round(objectives_seconds, 3)},
             "objectives": objective_settings(),
+            "translations": {**translation_settings(), "languages": translations.languages,
+                             "words": len(translations), "embedded": translations.embedded,
+                             "seconds": round(translations_seconds, 3)},
         }
         _write_json_durably(tmp / MANIFEST, manifest)
         os.rename(tmp, version)

@@ -163,8 +163,10 @@ class Embedder:
         self.encoded += n
         return (vecs / norms).astype(np.float32, copy=False)
 
-    def _encode(self, texts: list[str], progress: bool = False, precision: str = "fp32") -> np.ndarray:
+    def _encode(self, texts: list[str], progress: bool = False, precision: str = "fp32",
+                batch_size: int | None = None) -> np.ndarray:
         """Embed prefixed texts, longest first in batches (less padding), in input order."""
+        batch = int(batch_size or self.batch_size)
         n = len(texts)
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -178,8 +180,8 @@ class Embedder:
 
             bar = tqdm(total=n, desc="embedding", unit="passage")
         try:
-            for i in range(0, n, self.batch_size):
-                idx = order[i : i + self.batch_size]
+            for i in range(0, n, batch):
+                idx = order[i : i + batch]
                 out[idx] = self._encode_batch([texts[j] for j in idx], precision)
                 if bar is not None:
                     bar.update(len(idx))
@@ -291,7 +293,7 @@ class Embedder:
                     self._query_lru.popitem(last=False)
         return out
 
-    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str], progress: bool = False, batch_size: int | None = None) -> np.ndarray:
         """Embed passages (the passage prefix is added here); cached on disk by content."""
         texts = self._as_list(texts)
         n = len(texts)
@@ -299,12 +301,19 @@ class Embedder:
         if n == 0:
             return out
         if self.cache is None:
-            return self._encode(self._prefixed("passage", texts), progress, self.passage_precision)
+            return self._encode(self._prefixed("passage", texts), progress, self.passage_precision, batch_size)
         keys = self.passage_keys(texts)
         todo = self.cache.fill(keys, out)
         if todo:
-            self._embed_and_commit(texts, todo, out, progress)
+            self._embed_and_commit(texts, todo, out, progress, batch_size)
         return out
+
+    def embed_words(self, words: Sequence[str]) -> np.ndarray:
+        """Embed single words as passages (indexer.translations), cached like them, in big
+        batches: a batch of short texts costs little more than one text."""
+        from indexer.translations import WORD_BATCH
+
+        return self.embed_passages(words, batch_size=WORD_BATCH)
 
     def passage_keys(self, texts: Sequence[str], precision: str | None = None) -> list[bytes]:
         """Cache keys of passages embedded at `precision` (default: the current one)."""
@@ -313,7 +322,8 @@ class Embedder:
         kind = cache_kind(precision or self.passage_precision)
         return [EmbeddingCache.key(self.model_id, self.checksum, kind, t) for t in texts]
 
-    def _embed_and_commit(self, texts: Sequence[str], todo: dict[bytes, list[int]], out: np.ndarray, progress: bool) -> None:
+    def _embed_and_commit(self, texts: Sequence[str], todo: dict[bytes, list[int]], out: np.ndarray, progress: bool,
+                          batch_size: int | None = None) -> None:
         """Embed each distinct missing text once, longest first, committing the vectors to
         the cache every CACHE_COMMIT_EVERY texts: a build killed mid-way keeps what it
         embedded, and the next one embeds only the rest."""
@@ -329,7 +339,8 @@ class Embedder:
             for start in range(0, len(order), CACHE_COMMIT_EVERY):
                 part = order[start : start + CACHE_COMMIT_EVERY]
                 vecs = self._encode(
-                    self._prefixed("passage", [texts[first[i]] for i in part]), precision=self.passage_precision
+                    self._prefixed("passage", [texts[first[i]] for i in part]), precision=self.passage_precision,
+                    batch_size=batch_size,
                 )
                 for i, v in zip(part, vecs, strict=True):
                     out[todo[keys[i]]] = v

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from indexer.backends import Selection
-from indexer.glossary import expansion
 from indexer.ranking import DENSE_FLOORS
+from indexer.translations import query_expansion
 from indexer.types import Filters
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ class MatchMixin:
             selection = Selection(filters, n_allowed=len(allowed)) if allowed is not None else None
             if "lex" not in memo or not st.lexical.scans_all:  # an engine's scores depend on the filters
                 memo["lex"] = st.lexical.query(query, selection, words=self.hybrid.lexical_coverage is not None,
-                                               expansion=expansion(query) if self.hybrid.glossary else "")
+                                               expansion=query_expansion(query, st.translations, self.hybrid))
                 memo["coverage"] = (st.lexical.coverage_for(query, memo["lex"], prefer_whole=bool(memo.get("broader")))
                                     if self.hybrid.lexical_coverage is not None else None)
             if "dense_all" in memo:

@@ -58,6 +58,9 @@ class HybridParams:
     #: (indexer.glossary: "rendición de cuentas" also asks for "accountability"); the
     #: match set's coverage rule weighs the query's own words alone
     glossary: bool = True
+    #: ... and the collection's own words in its other languages that the query's words
+    #: translate to (indexer.translations: "votaron" also asks for "voted")
+    translate: bool = True
 
 
 #: Calibrated dense match floors per model. multilingual-e5-small: 0.82, about the 5th

@@ -39,7 +39,6 @@ from indexer.backends import Selection
 from indexer.browse import BrowseMixin
 from indexer.build import get_embedder, resolve_index_dir
 from indexer.filters import describe_filters
-from indexer.glossary import expansion
 from indexer.highlight import highlight, query_terms
 from indexer.match import EXACT_BACKENDS, MatchMixin
 from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_query_lang: re-exported
@@ -53,6 +52,7 @@ from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_que
 )
 from indexer.similar import SimilarMixin
 from indexer.state import _check_model, _read_manifest, _State
+from indexer.translations import query_expansion
 from indexer.types import (
     DEFAULT_OBJECTIVE_SOURCES,
     MODES,
@@ -265,7 +265,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
         qv = dense_all = None
         ts = time.perf_counter()
         rule = mode == "hybrid" and self.hybrid.lexical_coverage is not None  # the match set's coverage rule
-        extra = expansion(query) if self.hybrid.glossary and mode in ("bm25", "hybrid") else ""
+        extra = query_expansion(query, st.translations, self.hybrid) if mode in ("bm25", "hybrid") else ""
         lex = st.lexical.query(query, selection, words=rule, expansion=extra) if mode in ("bm25", "hybrid") else None
         coverage = st.lexical.coverage_for(query, lex) if rule else None
         qlang = detect_query_lang(query)

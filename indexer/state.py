@@ -14,6 +14,7 @@ from indexer.build import MANIFEST
 from indexer.calibration import LanguageCalibration
 from indexer.lexical import LexicalIndex
 from indexer.store import MetadataStore
+from indexer.translations import WordTranslations
 
 
 class _State:
@@ -38,6 +39,7 @@ class _State:
         # not held per row
         self.lang_names = np.array(self.store.langs + ["und"], dtype=object)
         self.calibration = LanguageCalibration(self.store, self.vectors)
+        self.translations = WordTranslations.load(version_dir)
 
     def row_langs(self, rows) -> np.ndarray:
         """The language names of the given rows."""

@@ -26,15 +26,22 @@ def test_reindex_unchanged_embeds_nothing_and_changes_embed_only_new(tmp_path):
     enc = FakeEncoder()
     d = tmp_path / "index"
     r1 = build_index_from_documents(docs, d, embedder=enc)
-    # the passages, and once per encoder the objectives' descriptions (objective inference)
-    assert r1.embedded == 48 and r1.reused == 0 and enc.calls == 48 + description_count()
+    # the passages, once per encoder the objectives' descriptions (objective inference), and
+    # the words of the collection's two languages (indexer.translations)
+    words = read_manifest(d)["translations"]["embedded"]
+    assert words > 0 and read_manifest(d)["translations"]["languages"] == ["en", "es"]
+    assert r1.embedded == 48 and r1.reused == 0 and enc.calls == 48 + description_count() + words
     r2 = build_index_from_documents(docs, d, embedder=enc)
-    assert r2.embedded == 0 and r2.reused == 48 and enc.calls == 48 + description_count()
+    assert r2.embedded == 0 and r2.reused == 48 and enc.calls == 48 + description_count() + words
+    assert read_manifest(d)["translations"]["embedded"] == 0  # the words' vectors are reused too
     # one new document, one deleted, one passage changed
     changed = make_doc(1, ["a brand new text about asylum", *[p.text for p in docs[1].passages[1:]]], lang="es")
     new = make_doc(99, ["consular protection abroad"], countries=("PE",))
     r3 = build_index_from_documents([docs[0], changed, *docs[3:], new], d, embedder=enc)
     assert (r3.embedded, r3.removed_documents, r3.added_documents) == (2, 1, 1)
+    new_words = read_manifest(d)["translations"]["embedded"]
+    assert 0 < new_words < words / 4  # the new words only ("consular", "abroad", "brand"...)
+    assert enc.calls == 48 + description_count() + words + 2 + new_words
     assert r3.reused == 4 * 11 - 1
     ix = SearchIndex.open(d, enc)
     with pytest.raises(KeyError):

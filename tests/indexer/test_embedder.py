@@ -174,11 +174,11 @@ def test_an_interrupted_embedding_keeps_what_it_committed(
     original = fresh._encode
     chunks: list[int] = []
 
-    def stopping(texts, progress=False, precision="fp32"):
+    def stopping(texts, progress=False, precision="fp32", batch_size=None):
         chunks.append(len(texts))
         if len(chunks) == 3:
             raise KeyboardInterrupt  # what a killed build loses: the batch in progress
-        return original(texts, progress, precision)
+        return original(texts, progress, precision, batch_size)
 
     monkeypatch.setattr(fresh, "_encode", stopping)
     with pytest.raises(KeyboardInterrupt):

@@ -29,7 +29,9 @@ def test_modes_find_the_topic(synth_index, mode):
     ix, _ = synth_index
     r = ix.search("remittances financial inclusion", mode=mode, k=5)
     assert len(r.hits) == 5
-    assert r.hits[0].passages[0].text.startswith("remittances")
+    # the English passage, or its Spanish twin: the collection's word translations let the
+    # English question's words meet Spanish passages too (indexer.translations)
+    assert r.hits[0].passages[0].text.startswith(("remittances", "remesas"))
     assert [h.rank for h in r.hits] == [1, 2, 3, 4, 5]
     assert r.matched_documents >= 5 and r.matched_passages >= r.matched_documents
     assert set(r.timing_ms) >= {"embed", "search", "total"}
