@@ -312,13 +312,13 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
     tmp = versions / f".tmp-{version.name}"
     engine = _Engine(backend_name, index_dir, version, backend_options, settings)
     vb: VectorBackend = make_backend(backend_name, dim, **engine.options)
-    lexical = LexicalIndex.build([p.text for p in store.passages], [p.lang for p in store.passages])
+    texts, langs = [p.text for p in store.passages], [p.lang for p in store.passages]
+    lexical = LexicalIndex.build(texts, langs)
     vb.bind_rows(store, lexical)
     # the collection's words in its other languages, for BM25 across them
     t_tr = time.perf_counter()
     reuse = WordTranslations.load_vectors(resolve_index_dir(index_dir)) if prev_vectors is not None else {}
-    translations = build_translations([p.text for p in store.passages], [p.lang for p in store.passages], embedder,
-                                      previous=reuse)
+    translations = build_translations(texts, langs, embedder, previous=reuse)
     translations_seconds = time.perf_counter() - t_tr
     tmp.mkdir()
     try:

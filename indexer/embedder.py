@@ -26,6 +26,9 @@ from practice_search.config import Settings
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 #: Below this many texts to embed, no progress bar is shown even when asked for.
 PROGRESS_MIN_TEXTS = 256
+#: Embedding batch for single words (indexer.translations): short texts, so a big batch
+#: costs little more than a small one.
+WORD_BATCH = 128
 QUERY_LRU_SIZE = 1024
 
 log = logging.getLogger("practice_search.embedder")
@@ -311,8 +314,6 @@ class Embedder:
     def embed_words(self, words: Sequence[str]) -> np.ndarray:
         """Embed single words as passages (indexer.translations), cached like them, in big
         batches: a batch of short texts costs little more than one text."""
-        from indexer.translations import WORD_BATCH
-
         return self.embed_passages(words, batch_size=WORD_BATCH)
 
     def passage_keys(self, texts: Sequence[str], precision: str | None = None) -> list[bytes]:

@@ -265,10 +265,10 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
         qv = dense_all = None
         ts = time.perf_counter()
         rule = mode == "hybrid" and self.hybrid.lexical_coverage is not None  # the match set's coverage rule
-        extra = query_expansion(query, st.translations, self.hybrid) if mode in ("bm25", "hybrid") else ""
+        qlang = detect_query_lang(query)
+        extra = query_expansion(query, st.translations, self.hybrid, qlang) if mode in ("bm25", "hybrid") else ""
         lex = st.lexical.query(query, selection, words=rule, expansion=extra) if mode in ("bm25", "hybrid") else None
         coverage = st.lexical.coverage_for(query, lex) if rule else None
-        qlang = detect_query_lang(query)
         need = offset + k
         depth = max(self.hybrid.depth, need * (passages_per_doc if group else 1))
         prefetched = None

@@ -47,8 +47,6 @@ MIN_COSINE = 0.88
 NAME_SHARE = 0.6
 #: The version folder's files: the table and word lists; the words' vectors (float16).
 FILE, VECTORS = "translations.json", "translations.npz"
-#: Embedding batch for words (short texts: a big batch costs little more than a small one).
-WORD_BATCH = 128
 
 _WORDS = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
@@ -232,14 +230,15 @@ class WordTranslations:
             return {}
 
 
-def query_expansion(query: str, translations: WordTranslations | None, hybrid) -> str:
+def query_expansion(query: str, translations: WordTranslations | None, hybrid, lang: str | None = None) -> str:
     """What BM25 scores beside a query's own words: the glossary's terms in the other
     languages (`hybrid.glossary`) and the collection's translations of its words
-    (`hybrid.translate`). The match set's coverage rule weighs the query's words alone."""
+    (`hybrid.translate`; `lang`: the query's language, detected when None). The match
+    set's coverage rule weighs the query's words alone."""
     from indexer.glossary import expansion
     from indexer.ranking import detect_query_lang
 
     parts = [expansion(query)] if hybrid.glossary else []
     if hybrid.translate and translations is not None and translations.table:
-        parts.append(translations.expand(query, detect_query_lang(query)))
+        parts.append(translations.expand(query, lang or detect_query_lang(query)))
     return " ".join(p for p in parts if p)
