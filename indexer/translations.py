@@ -4,10 +4,10 @@ BM25 is blind across languages: a Spanish question's words meet Spanish passages
 the English answer is found by the dense half alone. The glossary (`indexer.glossary`)
 bridges the field's terms; this bridges the rest of the collection's words. A build embeds
 the frequent words of each of the collection's languages (English, Spanish, French) with
-the index's own model, and keeps for each word its best match in each of the collection's
-other languages (CSLS, at a cosine of MIN_COSINE or more): "mantenimiento" ->
-"maintenance", "coalición" -> "coalitions". A query's words found in its own language's list add those
-words to what BM25 scores, beside the glossary's. Serving is a dictionary lookup, no
+the index's own model (names left out) and pairs words of two languages that are each
+other's best match (CSLS, at a cosine of MIN_COSINE or more): "mantenimiento" and
+"maintenance", "mujeres" and "women". A query's words found in its own language's list
+add their pairs to what BM25 scores, beside the glossary's. Serving is a dictionary lookup, no
 embedding per query; a word the collection does not hold in the query's language is not
 translated, and a one-language collection has no table.
 
