@@ -3,7 +3,7 @@ things. Each pair holds a question in one language and its twin in another; over
 index, per mode, this prints how much of the twin's top 10 passages (top 5 documents) the
 question also finds, and each language's share of both result lists.
 
-    python -m bench.twins --index DIR [--pairs bench/data/twins_es_en.jsonl] [--out R.json]
+    python -m bench.twins --index DIR [--pairs bench/data/twins_es_en.jsonl] [--out R.json] [--no-translate]
 
 The bundled pairs are Spanish questions with English twins, written for this project
 about what evaluation reports cover (return and reintegration, accountability, dialogue,
@@ -63,10 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", required=True, help="an index directory (practice-search index ...)")
     ap.add_argument("--pairs", default=str(PAIRS), help="JSON Lines of id, query, twin")
     ap.add_argument("--out", help="write the figures as JSON here")
+    ap.add_argument("--no-translate", action="store_true", help="without the word translations (indexer.translations)")
     args = ap.parse_args(argv)
+    from indexer.ranking import HybridParams
     from indexer.search import SearchIndex
 
-    res = measure(SearchIndex.open(args.index), load_pairs(args.pairs))
+    hybrid = HybridParams(translate=not args.no_translate)
+    res = measure(SearchIndex.open(args.index, hybrid=hybrid), load_pairs(args.pairs))
     for mode, r in res.items():
         print(mode, json.dumps(r, ensure_ascii=False))
     if args.out:

@@ -363,6 +363,7 @@ def _build_locked(documents, index_dir: Path, embedder, settings, backend_name, 
                       "objectives_seconds": round(objectives_seconds, 3)},
             "objectives": objective_settings(),
             "translations": {**translation_settings(), "languages": translations.languages,
+                             "reference": translations.reference,
                              "words": len(translations), "embedded": translations.embedded,
                              "seconds": round(translations_seconds, 3)},
         }

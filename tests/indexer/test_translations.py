@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import indexer.translations as translations
 from indexer.ranking import HybridParams
 from indexer.search import SearchIndex
 from indexer.translations import (
@@ -11,6 +12,7 @@ from indexer.translations import (
     MIN_PASSAGES,
     WordTranslations,
     build_translations,
+    reference_words,
     words_of,
 )
 from tests.fakes import FakeEncoder
@@ -34,6 +36,18 @@ class TableEncoder:
         far = np.zeros(self.dim, dtype=np.float32)
         far[-1] = 1.0
         return np.stack([self.table.get(t, far) for t in texts]).astype(np.float32)
+
+
+class WordTableEncoder(TableEncoder):
+    """The same, with the word-embedding entry point that earns reference lists."""
+
+    def __init__(self, table):
+        super().__init__(table)
+        self.words_embedded: list[str] = []
+
+    def embed_words(self, words):
+        self.words_embedded += list(words)
+        return self.embed_passages(words)
 
 
 def _unit(v):
@@ -136,3 +150,57 @@ def test_a_spanish_query_finds_the_english_passage_by_its_translated_word(tmp_pa
     assert {h.doc_id for h in off.search(query, mode="bm25", k=5).hits} == {"d200"}
     hit = next(h for h in on.search(query, mode="bm25", k=5).hits if h.doc_id == "d000")
     assert "<mark>border</mark>" in hit.passages[0].highlighted
+
+
+def test_reference_words_are_a_languages_frequent_content_words():
+    words = reference_words("es", 20000)
+    assert len(words) == 20000 == len({w.lower() for w in words})
+    assert all(words_of(w) == [w] for w in words)  # lowercase, three letters or more, no stop word
+    assert {"frontera", "niños", "trabajo", "mujeres"} <= set(words) and "para" not in words
+    assert "protección" in reference_words("es") and "frontière" in reference_words("fr")
+
+
+def _spanish_reference(monkeypatch, words=SPANISH):
+    monkeypatch.setattr(translations, "reference_words", lambda lang, n=0: list(words) if lang == "es" else [])
+
+
+def test_a_language_the_collection_lacks_gets_a_reference_list_translated_one_way(monkeypatch):
+    _spanish_reference(monkeypatch)
+    enc = WordTableEncoder(_hub_table())
+    tr = build_translations(*_texts(ENGLISH + ["migration"], "en"), enc)
+    assert tr.reference == ["es"] and tr.languages == ["en", "es"]
+    assert tr.table["es"] == {"ninos" if es == "niños" else es: [en] for es, en in zip(SPANISH, ENGLISH, strict=True)}
+    assert tr.table["en"] == {}  # nothing is translated into a language no passage is in
+    assert set(SPANISH) <= set(enc.words_embedded)  # through the embedder's cached word path
+    assert set(tr.words) == {"en"}  # the index keeps the collection's words only
+    # a plain encoder (no embed_words), or reference=False: the collection's languages only
+    assert len(build_translations(*_texts(ENGLISH, "en"), TableEncoder(_hub_table()))) == 0
+    assert len(build_translations(*_texts(ENGLISH, "en"), enc, reference=False)) == 0
+
+
+def test_a_reference_list_is_not_given_for_a_language_the_collection_holds(monkeypatch):
+    _spanish_reference(monkeypatch, words=["vivienda"])
+    enc = WordTableEncoder(_hub_table())
+    tr = build_translations(*_joined(_texts(SPANISH, "es"), _texts(ENGLISH, "en")), enc)
+    assert tr.reference == [] and "vivienda" in tr.table["es"] and enc.words_embedded.count("vivienda") == 1
+
+
+class _WordPairEncoder(_PairEncoder):
+    def embed_words(self, words):
+        return self.embed_passages(words)
+
+
+def test_a_spanish_query_finds_english_passages_of_an_english_only_collection(tmp_path, monkeypatch):
+    from indexer.build import build_index_from_documents, read_manifest
+
+    _spanish_reference(monkeypatch, words=["frontera", "cosechas", "lluvia"])
+    filler = ["Crop yields were recorded each season.", "Rainfall data came from the highlands."]
+    docs = [make_doc(0, ["Officials at the border checked papers of every traveller."])]
+    docs += [make_doc(1 + i, [filler[i % 2]]) for i in range(MIN_PASSAGES)]
+    build_index_from_documents(docs, tmp_path / "ix", embedder=_WordPairEncoder())
+    assert read_manifest(tmp_path / "ix")["translations"]["reference"] == ["es"]
+    query = "¿Qué controles hubo en la frontera?"
+    on = SearchIndex.open(tmp_path / "ix", _WordPairEncoder())
+    off = SearchIndex.open(tmp_path / "ix", _WordPairEncoder(), hybrid=HybridParams(translate=False))
+    assert [h.doc_id for h in on.search(query, mode="bm25", k=5).hits] == ["d000"]
+    assert off.search(query, mode="bm25", k=5).hits == []
