@@ -148,37 +148,43 @@ def build_translations(texts: Sequence[str], langs: Sequence[str], embedder,
     vocab, every = _vocabulary(texts, langs)
     if reference is None:
         reference = callable(getattr(embedder, "embed_words", None))
-    refs = {lang: reference_words(lang) for lang in LANGS if lang not in vocab} if reference and vocab else {}
-    refs = {lang: ws for lang, ws in refs.items() if ws}
-    if len(vocab) + len(refs) < 2:
+    order = sorted(vocab)  # the collection's languages: their words are the targets
+    extra: dict[str, list[str]] = {}
+    if reference and vocab:
+        # a language the collection holds keeps its own words: adding the reference list to
+        # them as sources left MLQA where it was (hybrid nDCG@10 0.820 / 0.786 against
+        # 0.820 / 0.783, both answers in the top 10 unchanged)
+        for lang in LANGS:
+            ws = reference_words(lang) if lang not in vocab else []
+            if ws:
+                extra[lang] = ws
+    if len(set(order) | set(extra)) < 2:
         return WordTranslations({})
-    order = sorted(vocab)
-    words = [w for lang in order for w in vocab[lang]]
-    saved, embedded = _embed_words(embedder, words, previous or {})
+    saved, embedded = _embed_words(embedder, [w for lang in order for w in vocab[lang]], previous or {})
     vectors = saved.astype(np.float32)  # a rebuild and a fresh build compute on the same values
-    start, mats, kept = 0, {}, {}
+    start, targets, kept = 0, {}, {}
     for lang in order:
-        mats[lang] = vectors[start : start + len(vocab[lang])]
+        targets[lang] = vectors[start : start + len(vocab[lang])]
         kept[lang] = saved[start : start + len(vocab[lang])]
         start += len(vocab[lang])
-    for lang, ws in refs.items():  # the embedder's cache keeps these; the index does not
-        mats[lang] = np.asarray(embedder.embed_words(ws), dtype=np.float32).astype(np.float16).astype(np.float32)
-        vocab[lang], every[lang] = ws, {fold(w) for w in ws}
-    pairs = [(a, b) for a in mats for b in order if a != b]  # into the collection's languages
-    pairs += [(b, a) for a, b in pairs if a in refs]  # and back, for the mutual check
-    hub = {(a, b): _knn_mean(mats[a], mats[b]) for a, b in pairs}
-    best = {(a, b): _best(mats[a], mats[b], hub[(a, b)], hub[(b, a)], vocab[b], every[a]) for a, b in pairs}
-    table: dict[str, dict[str, list[str]]] = {lang: {} for lang in mats}
-    for (a, b), (j, cos) in best.items():
-        if b in refs:
-            continue
-        back = best[(b, a)][0]
-        for i, w in enumerate(vocab[a]):
+    # the sources: the collection's words, and the reference lists (translated one way)
+    sources, source_words, held = dict(targets), {lang: vocab[lang] for lang in order}, dict(every)
+    for lang, ws in extra.items():  # the embedder's cache keeps these; the index does not
+        sources[lang] = np.asarray(embedder.embed_words(ws), dtype=np.float32).astype(np.float16).astype(np.float32)
+        source_words[lang], held[lang] = ws, {fold(w) for w in ws}
+    # a collection language's sources are its targets, so each side is one matrix per language
+    pairs = [(a, b) for a in sources for b in order if a != b]
+    sides = list(dict.fromkeys(side for a, b in pairs for side in ((a, b), (b, a))))
+    hub = {(x, y): _knn_mean(sources[x], sources[y]) for x, y in sides}
+    best = {(x, y): _best(sources[x], sources[y], hub[(x, y)], hub[(y, x)], source_words[y], held[x]) for x, y in sides}
+    table: dict[str, dict[str, list[str]]] = {lang: {} for lang in sources}
+    for a, b in pairs:
+        (j, cos), back = best[(a, b)], best[(b, a)][0]
+        for i, w in enumerate(source_words[a]):
             # each other's best (mutual): a word that is everyone's nearest is nobody's pair
             if j[i] >= 0 and cos[i] >= MIN_COSINE and back[j[i]] == i:
                 table[a].setdefault(fold(w), []).append(vocab[b][j[i]])
-    words_kept = {lang: vocab[lang] for lang in order}
-    return WordTranslations(table, words_kept, kept, embedded, reference=sorted(refs))
+    return WordTranslations(table, {lang: vocab[lang] for lang in order}, kept, embedded, reference=sorted(extra))
 
 
 def _knn_mean(va: np.ndarray, vb: np.ndarray, block: int = 2048) -> np.ndarray:
