@@ -8,8 +8,9 @@ Layout. `INDEX_DIR` is a symbolic link to a versioned directory beside it:
         vectors/           the vector backend (indexer.backends)
         lexical/           BM25 (indexer.lexical); on Milvus only the vocabulary, the rows'
                            weights being in the collection (indexer.backends.milvus.lexical)
-        translations.json  the collection's words in its other languages, and the words'
-        translations.npz   vectors for the next build (indexer.translations)
+        translations.json  the collection's words in its other languages, a language's words it
+                           lacks in its own (reference lists), and its word lists;
+        translations.npz   their vectors, for the next build (indexer.translations)
 
 A build writes a new version directory, then replaces the link with `os.replace` (atomic
 on POSIX), so readers see the old index or the new one, never a half-written one. The
