@@ -10,8 +10,9 @@ other's best match (CSLS, at a cosine of MIN_COSINE or more): "mantenimiento" an
 add their pairs to what BM25 scores, beside the glossary's. Serving is a dictionary lookup, no
 embedding per query.
 
-A language of LANGS that the collection lacks (a Spanish question over English and French
-reports) is given a reference list instead: its REFERENCE_WORDS most frequent words in
+A language of QUERY_LANGS (English, Spanish: the languages users ask in) that the
+collection lacks (a Spanish question over English and French reports) is given a reference
+list instead: its REFERENCE_WORDS most frequent words in
 general use, from `wordfreq` (a maintained word-frequency library; code Apache-2.0, word
 lists CC BY-SA 4.0, read at build time, not shipped). They are paired with the collection's
 words the same way, in one direction: a Spanish question's words find English and French
@@ -42,6 +43,11 @@ from indexer.lexical import _french, _stopwords, fold
 __all__ = ["WordTranslations", "build_translations", "query_expansion", "translation_settings", "FILE"]
 
 LANGS = ("en", "es", "fr")
+#: The languages questions are asked in, given a reference list where the collection lacks
+#: them. French is a collection language, not a question language: a French list would cost
+#: a first build of an English and Spanish collection (the demo's) 20,000 more words to
+#: embed (about 28 s on a Zen 4 at bf16) for no question.
+QUERY_LANGS = ("en", "es")
 #: Most words embedded per language (the most frequent, by passages holding them).
 MAX_WORDS = 8000
 #: A language needs this many passages to get a word list.
@@ -140,7 +146,7 @@ def build_translations(texts: Sequence[str], langs: Sequence[str], embedder,
                        previous: dict[str, np.ndarray] | None = None,
                        reference: bool | None = None) -> WordTranslations:
     """The table of a collection (passage texts and their languages). Each language with
-    MIN_PASSAGES passages gets its frequent words; each other language of LANGS a reference
+    MIN_PASSAGES passages gets its frequent words; each other language of QUERY_LANGS a reference
     list (`reference`: default when the embedder has `embed_words`), translated into the
     collection's languages only. Empty with fewer than two languages in all. `previous`:
     word -> vector of the index being rebuilt (`WordTranslations.load_vectors`), reused
@@ -154,7 +160,7 @@ def build_translations(texts: Sequence[str], langs: Sequence[str], embedder,
         # a language the collection holds keeps its own words: adding the reference list to
         # them as sources left MLQA where it was (hybrid nDCG@10 0.820 / 0.786 against
         # 0.820 / 0.783, both answers in the top 10 unchanged)
-        for lang in LANGS:
+        for lang in QUERY_LANGS:
             ws = reference_words(lang) if lang not in vocab else []
             if ws:
                 extra[lang] = ws

@@ -204,3 +204,10 @@ def test_a_spanish_query_finds_english_passages_of_an_english_only_collection(tm
     off = SearchIndex.open(tmp_path / "ix", _WordPairEncoder(), hybrid=HybridParams(translate=False))
     assert [h.doc_id for h in on.search(query, mode="bm25", k=5).hits] == ["d000"]
     assert off.search(query, mode="bm25", k=5).hits == []
+
+
+def test_reference_lists_are_for_question_languages_only(monkeypatch):
+    # every language would have a list; French is a collection language, not a question one
+    monkeypatch.setattr(translations, "reference_words", lambda lang, n=0: list(SPANISH))
+    tr = build_translations(*_texts(ENGLISH + ["migration"], "en"), WordTableEncoder(_hub_table()))
+    assert tr.reference == ["es"] and "fr" not in tr.table
