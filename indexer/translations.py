@@ -177,7 +177,10 @@ def build_translations(texts: Sequence[str], langs: Sequence[str], embedder,
     sources, source_words, held = dict(targets), {lang: vocab[lang] for lang in order}, dict(every)
     for lang, ws in extra.items():  # the embedder's cache keeps these; the index does not
         sources[lang] = np.asarray(embedder.embed_words(ws), dtype=np.float32).astype(np.float16).astype(np.float32)
-        source_words[lang], held[lang] = ws, {fold(w) for w in ws}
+        # a general-use list holds the other languages' loanwords ("health" in Spanish): none
+        # is held back as a target ("salud" -> "health"); the loanword itself pairs with no
+        # one, since the way back skips words the collection holds
+        source_words[lang], held[lang] = ws, set()
     # a collection language's sources are its targets, so each side is one matrix per language
     pairs = [(a, b) for a in sources for b in order if a != b]
     sides = list(dict.fromkeys(side for a, b in pairs for side in ((a, b), (b, a))))

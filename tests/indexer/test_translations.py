@@ -211,3 +211,11 @@ def test_reference_lists_are_for_question_languages_only(monkeypatch):
     monkeypatch.setattr(translations, "reference_words", lambda lang, n=0: list(SPANISH))
     tr = build_translations(*_texts(ENGLISH + ["migration"], "en"), WordTableEncoder(_hub_table()))
     assert tr.reference == ["es"] and "fr" not in tr.table
+
+
+def test_a_reference_list_holding_a_borrowed_word_still_translates_into_it(monkeypatch):
+    # general-use Spanish holds English loanwords ("border" here); the English word stays a
+    # target of "frontera", and the loanword itself is no one's pair
+    _spanish_reference(monkeypatch, words=SPANISH + ["border"])
+    tr = build_translations(*_texts(ENGLISH + ["migration"], "en"), WordTableEncoder(_hub_table()))
+    assert tr.table["es"]["frontera"] == ["border"] and "border" not in tr.table["es"]
