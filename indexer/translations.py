@@ -12,9 +12,9 @@ embedding per query.
 
 A language of QUERY_LANGS (English, Spanish: the languages users ask in) that the
 collection lacks (a Spanish question over English and French reports) is given a reference
-list instead: its REFERENCE_WORDS most frequent words in
-general use, from `wordfreq` (a maintained word-frequency library; code Apache-2.0, word
-lists CC BY-SA 4.0, read at build time, not shipped). They are paired with the collection's
+list instead: its REFERENCE_WORDS most frequent words in general use, from `wordfreq` (a
+maintained word-frequency library; code Apache-2.0, word lists CC BY-SA 4.0, read at build
+time, not shipped). They are paired with the collection's
 words the same way, in one direction: a Spanish question's words find English and French
 words, and nothing is translated into a language no passage is in. Only an embedder that
 embeds words in big batches and caches them by content (`Embedder.embed_words`) is given
@@ -168,20 +168,19 @@ def build_translations(texts: Sequence[str], langs: Sequence[str], embedder,
         return WordTranslations({})
     saved, embedded = _embed_words(embedder, [w for lang in order for w in vocab[lang]], previous or {})
     vectors = saved.astype(np.float32)  # a rebuild and a fresh build compute on the same values
-    start, targets, kept = 0, {}, {}
-    for lang in order:
-        targets[lang] = vectors[start : start + len(vocab[lang])]
+    start, sources, kept = 0, {}, {}
+    for lang in order:  # a collection language's words are its sources and its targets
+        sources[lang] = vectors[start : start + len(vocab[lang])]
         kept[lang] = saved[start : start + len(vocab[lang])]
         start += len(vocab[lang])
-    # the sources: the collection's words, and the reference lists (translated one way)
-    sources, source_words, held = dict(targets), {lang: vocab[lang] for lang in order}, dict(every)
+    # the reference lists are sources only (translated one way)
+    source_words, held = dict(vocab), dict(every)
     for lang, ws in extra.items():  # the embedder's cache keeps these; the index does not
         sources[lang] = np.asarray(embedder.embed_words(ws), dtype=np.float32).astype(np.float16).astype(np.float32)
         # a general-use list holds the other languages' loanwords ("health" in Spanish): none
         # is held back as a target ("salud" -> "health"); the loanword itself pairs with no
         # one, since the way back skips words the collection holds
         source_words[lang], held[lang] = ws, set()
-    # a collection language's sources are its targets, so each side is one matrix per language
     pairs = [(a, b) for a in sources for b in order if a != b]
     sides = list(dict.fromkeys(side for a, b in pairs for side in ((a, b), (b, a))))
     hub = {(x, y): _knn_mean(sources[x], sources[y]) for x, y in sides}
@@ -193,7 +192,7 @@ def build_translations(texts: Sequence[str], langs: Sequence[str], embedder,
             # each other's best (mutual): a word that is everyone's nearest is nobody's pair
             if j[i] >= 0 and cos[i] >= MIN_COSINE and back[j[i]] == i:
                 table[a].setdefault(fold(w), []).append(vocab[b][j[i]])
-    return WordTranslations(table, {lang: vocab[lang] for lang in order}, kept, embedded, reference=sorted(extra))
+    return WordTranslations(table, vocab, kept, embedded, reference=sorted(extra))
 
 
 def _knn_mean(va: np.ndarray, vb: np.ndarray, block: int = 2048) -> np.ndarray:
