@@ -12,7 +12,7 @@ from typing import Any
 
 from corpus.countries import fold
 
-__all__ = ["furniture", "toc_lines", "is_page_mark"]
+__all__ = ["furniture", "toc_lines", "is_page_mark", "footnotes", "NOTE_SIZE"]
 
 _PAGE_MARK = re.compile(
     r"^(?:(?:page|pagina|pag\.?|p\.)\s*)?[\divxlc]{1,4}(?:\s*(?:of|de|sur|/)\s*\d{1,4})?$"
@@ -89,6 +89,37 @@ def toc_lines(lines: list[Any]) -> set[int]:
     return out
 
 
+
+
+#: Footnotes are set at most this share of the body text's size.
+NOTE_SIZE = 0.9
+_NOTE_START = re.compile(r"^(\d{1,3})\s*(?=[^\W\d_]|[\"'(\u201c\u00ab\u00bf])")
+
+
+def footnotes(pages: list[list[Any]], drop: set[tuple[int, int]], body: float) -> dict[tuple[int, int], bool]:
+    """(page, line) positions of footnotes, each True where a note starts. A page's notes are
+    the lines set smaller than the body text below all of its body text, the first of them
+    starting with a number that the page's text carries as a note mark ("glossary.26",
+    "final26,"); lines with `text`, `size`, `base` (points from the page's bottom) and
+    `from_top`, `drop` the positions already removed."""
+    out: dict[tuple[int, int], bool] = {}
+    for p, lines in enumerate(pages):
+        kept = [(i, ln) for i, ln in enumerate(lines) if (p, i) not in drop and ln.text.strip()]
+        text = [ln for _, ln in kept if ln.size > NOTE_SIZE * body]
+        if not text:
+            continue
+        floor = min(ln.base for ln in text)
+        small = sorted(((i, ln) for i, ln in kept if ln.size <= NOTE_SIZE * body and ln.base < floor
+                        and ln.from_top > 0.5), key=lambda t: -t[1].base)
+        m = _NOTE_START.match(small[0][1].text) if small else None
+        if not m:
+            continue
+        marks = " ".join(ln.text for ln in text)
+        if not re.search(rf"(?:[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb]){m.group(1)}(?!\d)", marks):
+            continue
+        for i, ln in small:
+            out[(p, i)] = bool(_NOTE_START.match(ln.text))
+    return out
 
 
 def is_page_mark(text: str) -> bool:

@@ -5,9 +5,15 @@ Then, over the whole document:
 - running headers and footers (a line repeated at the top or bottom of many pages, digits
   aside) and page marks ("12", "Page 3 of 40", "3 | P a g e") are removed;
 - table-of-contents and list-of-figures pages, and dot-leader lines anywhere, are dropped;
-- lines set larger than the body text, or bold and standing alone, are headings; they come
-  out as markdown headings ("## 3.2 Effectiveness"), which `corpus.structure` turns into
-  sections;
+- footnotes (small lines under a page's text, starting with a number the page carries as a
+  note mark) leave the page, so that a paragraph runs on across it, and come at the end
+  under "Notes";
+- lines set in a size larger than the body text and rare (at most `HEADING_SHARE` of the
+  text: chapters set larger than a long annex are text), or bold and standing alone, are
+  headings; they come out as markdown headings ("## 3.2 Effectiveness"), which
+  `corpus.structure` turns into sections (and no other line is guessed to be one). A table's
+  rows are not headings: a bold row under a table caption, or one whose words stand a column
+  gutter apart;
 - lines are joined into paragraphs by their spacing, with hyphenation at line ends repaired
   (a hyphen is kept when the document writes the joined word with one elsewhere).
 Text follows the order in which the file draws it, which is the reading order of multi-column
@@ -21,17 +27,16 @@ heading; `meta["title_source"]` says which.
 
 from __future__ import annotations
 
-import ctypes
 import re
-import statistics
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from corpus.countries import fold
-from corpus.furniture import furniture, is_page_mark, toc_lines
+from corpus.furniture import footnotes, furniture, is_page_mark, toc_lines
+from corpus.pdf_lines import Line as _Line
+from corpus.pdf_lines import page_lines as _page_lines
 from corpus.readers import MAX_PDF_BYTES, MAX_TEXT_BYTES, BadInput, RawText, read_bounded
 from corpus.sections import is_caption
 from corpus.titles import is_form_label, real_title, strip_label_prefix
@@ -40,114 +45,23 @@ __all__ = ["read_pdf", "PDF_SECONDS_BUDGET"]
 
 #: Longest a PDF is read for (checked between pages); the pages read by then are kept.
 PDF_SECONDS_BUDGET = 120.0
-
-
-@dataclass
-class _Line:
-    text: str
-    size: float  # median font size of its characters, points
-    bold: bool
-    base: float  # baseline of its first character, points from the page's bottom
-    x0: float
-    page: int
-    page_h: float
-
-    @property
-    def from_top(self) -> float:
-        """Position on the page, 0 (top) to 1 (bottom)."""
-        return 1.0 - self.base / self.page_h if self.page_h else 0.5
-
-
-# Characters word processors use for list bullets (Symbol/Wingdings code points included).
-_BULLETS = {0xF0B7, 0xF0A7, 0xF076, 0xF0D8, 0xF0FC, 0xF06E, 0xF0A8, 0x25AA, 0x25CF, 0x25E6, 0x2023}
-_SOFT_HYPHENS = {0x02, 0xAD}
-
-
-def _page_lines(pdf: Any, index: int) -> list[_Line]:
-    """The lines of one page as pdfium reads them (its line breaks, in drawing order)."""
-    import pypdfium2.raw as raw
-
-    page = pdf[index]
-    try:
-        page_h = float(page.get_height())
-        tp = page.get_textpage()
-        try:
-            n = raw.FPDFText_CountChars(tp)
-            lines: list[_Line] = []
-            chars: list[str] = []
-            sizes: list[float] = []
-            sampled: list[int] = []
-            first = -1
-            x, y = ctypes.c_double(), ctypes.c_double()
-            matrix = raw.FS_MATRIX()
-
-            def char_size(i: int) -> float:
-                # the font size operand times the text's vertical scale (some producers set
-                # size 1 and scale the text matrix instead)
-                size = raw.FPDFText_GetFontSize(tp, i)
-                if raw.FPDFText_GetMatrix(tp, i, matrix):
-                    scale = (matrix.c * matrix.c + matrix.d * matrix.d) ** 0.5
-                    if scale > 0:
-                        size *= scale
-                return size
-
-            def close() -> None:
-                text = "".join(chars).strip()
-                if text and first >= 0:
-                    bases = []
-                    for j in sampled[:12]:
-                        raw.FPDFText_GetCharOrigin(tp, j, x, y)
-                        bases.append(y.value)
-                    raw.FPDFText_GetCharOrigin(tp, first, x, y)
-                    bold = sum(raw.FPDFText_GetFontWeight(tp, j) >= 600 for j in sampled)
-                    size = statistics.median(sizes) if sizes else 0.0
-                    lines.append(_Line(re.sub(r"[ \t\u00a0]{2,}", " ", text), round(size, 1),
-                                       bold >= 0.9 * len(sampled), statistics.median(bases), x.value, index,
-                                       page_h))
-
-            for i in range(n):
-                u = raw.FPDFText_GetUnicode(tp, i)
-                if u in (10, 13):
-                    if u == 10 or (i + 1 < n and raw.FPDFText_GetUnicode(tp, i + 1) != 10):
-                        close()
-                        chars, sizes, sampled, first = [], [], [], -1
-                    continue
-                if u in _SOFT_HYPHENS or raw.FPDFText_IsHyphen(tp, i) == 1:
-                    chars.append("\u00ad")  # marks a hyphen the layout added at a line end
-                    continue
-                if u in _BULLETS:
-                    ch = "•"
-                elif 0xD800 <= u <= 0xDFFF or u == 0xFFFE or u == 0:
-                    continue
-                else:
-                    ch = chr(u)
-                if not ch.isspace():
-                    if first < 0:
-                        first = i
-                    if len(sizes) < 48:
-                        sizes.append(char_size(i))
-                        sampled.append(i)
-                chars.append(ch)
-            close()
-            return lines
-        finally:
-            tp.close()
-    finally:
-        page.close()
+#: Most of a document's text a heading size may hold (the rest is paragraphs).
+HEADING_SHARE = 0.1
 
 
 # --- headings, paragraphs ----------------------------------------------------------------
 
 
 
-def _is_heading(ln: _Line, body: float) -> bool:
+def _is_heading(ln: _Line, body: float, large: bool) -> bool:
+    """A heading candidate: `large` when its size is one of the document's heading sizes."""
     text = ln.text.strip()
     words = text.split()
     if not words or len(words) > 18 or len(text) > 160 or not re.search(r"[^\W\d_]{3}", text):
         return False
-    if is_caption(text) or is_page_mark(text) or text[:1] in "•-–(":
+    if ln.columns or is_caption(text) or is_page_mark(text) or text[:1] in "•-–(":
         return False
-    if ln.size >= body * 1.18:
+    if large:
         # a long line ending in ":" introduces a list: it is text, not a heading
         return not re.search(r"[,;]$", text) and not (text.endswith(":") and len(words) > 8)
     return ln.bold and ln.size >= body * 0.95 and len(words) <= 12 and not re.search(r"[.,;:]$", text)
@@ -168,6 +82,9 @@ def _stands_alone(prev: _Line | None, ln: _Line, nxt: _Line | None) -> bool:
     return True
 
 
+_TABLE_CAPTION = re.compile(r"^(?i:tables?|tableaux?|tablas?|cuadros?)\s+(?i:n[o\u00ba\u00b0]\.?\s*)?[A-Za-z]?\d+\b")
+
+
 def _join_wrapped(a: str, b: str) -> str:
     """Join line a and the next line b of one paragraph. A word broken at the line end keeps a
     soft-hyphen mark, resolved for the whole text once the document's vocabulary is known."""
@@ -186,9 +103,27 @@ def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[
     for ln in body_lines:
         weight[round(ln.size * 2) / 2] += len(ln.text)
     body = weight.most_common(1)[0][0] or 10.0
-    head_sizes = sorted({round(ln.size) for ln in body_lines if ln.size >= body * 1.18}, reverse=True)
+    # heading sizes: larger than the body text and rare. A report whose annexes (tables,
+    # questionnaires) are set smaller than its chapters has its chapters' size as a large
+    # share of its text: that size is text, not headings.
+    total = sum(weight.values())
+    large_sizes = {s for s, n in weight.items() if s >= body * 1.18 and n <= HEADING_SHARE * total}
+    head_sizes = sorted({round(ln.size) for ln in body_lines if round(ln.size * 2) / 2 in large_sizes}, reverse=True)
     level_of = {s: min(i + 1, 5) for i, s in enumerate(head_sizes)}
     vocab = {w.lower() for ln in body_lines for w in re.findall(r"[^\W\d_]+-[^\W\d_]+", ln.text[:-1])}
+    # footnotes leave the page's text (where they would cut a paragraph running on to the
+    # next page) and come at the end, under "Notes"
+    notes = footnotes(pages, drop, body)
+    note_paras: list[str] = []
+    for (p, i), starts in sorted(notes.items()):
+        t = pages[p][i].text
+        if starts or not note_paras:
+            note_paras.append(t)
+        else:
+            note_paras[-1] = _join_wrapped(note_paras[-1], t)
+    if notes:
+        body_lines = [ln for p, lines in enumerate(pages) for i, ln in enumerate(lines)
+                      if (p, i) not in drop and (p, i) not in notes]
 
     blocks: list[str] = []
     headings: list[str] = []
@@ -210,10 +145,27 @@ def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[
             headings.append(text)
             heading.clear()
 
+    caption: _Line | None = None  # the table caption just read, and the lines it runs on to
     for k, ln in enumerate(body_lines):
         text = ln.text
         nxt = body_lines[k + 1] if k + 1 < len(body_lines) else None
-        if _is_heading(ln, body) and (ln.size >= body * 1.18 or _stands_alone(prev, ln, nxt)):
+        near = caption is not None and caption.page == ln.page and 0 < caption.base - ln.base <= 3.5 * ln.size
+        if _TABLE_CAPTION.match(fold(text)):
+            caption = ln
+        elif near and prev is caption and caption.bold == ln.bold and abs(ln.size - caption.size) < 0.5 \
+                and caption.base - ln.base <= 1.55 * ln.size and not ln.columns:
+            caption = ln  # the caption's second line
+        else:
+            caption = None
+            if near and ln.bold:
+                # the bold row under a table's caption is the table's header row
+                flush_heading()
+                flush_para()
+                para.append(text)
+                prev = ln
+                continue
+        large = round(ln.size * 2) / 2 in large_sizes
+        if _is_heading(ln, body, large) and (large or _stands_alone(prev, ln, nxt)):
             level = level_of.get(round(ln.size), len(head_sizes) + 1)
             same = (heading and prev is not None and prev.page == ln.page
                     and abs(prev.size - ln.size) < 1.5 and 0 < prev.base - ln.base <= 2.2 * ln.size)
@@ -228,7 +180,9 @@ def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[
         new_para = (
             prev is None
             or not para
-            or (prev.page != ln.page and (re.search(r"[.!?:»\")]$", para[-1]) or not ln.text[:1].islower()))
+            # a page break ends a paragraph unless its sentence runs on ("... the" / "JI-HoA ...")
+            or (prev.page != ln.page and (re.search(r"[.!?:»\")]$", para[-1])
+                                          or not (ln.text[:1].islower() or re.search(r"[a-zà-ÿ,]$", para[-1]))))
             or (prev.page == ln.page and (prev.base - ln.base > 1.55 * max(ln.size, prev.size)
                                           or ln.base > prev.base + 2))
             or abs(ln.size - prev.size) > 0.15 * max(ln.size, prev.size)
@@ -241,6 +195,10 @@ def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[
         prev = ln
     flush_para()
     flush_heading()
+    if note_paras:
+        blocks.append("## Notes")
+        blocks.extend(note_paras)
+
     def join_hyphenated(m: re.Match[str]) -> str:
         # pdfium joins a word broken at a line end itself and marks the break: keep a hyphen
         # only where the document writes the word with one elsewhere ("follow-up")

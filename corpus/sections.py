@@ -100,6 +100,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
         "liste des sigles", "sigles", "abreviations", "acronimos", "siglas y acronimos",
         "siglas", "lista de acronimos", "lista de siglas", "abreviaturas", "glossary", "glosario",
         "glossaire", "table of contents", "contents", "table des matieres", "sommaire", "indice",
+        "notes", "footnotes", "endnotes", "notes de bas de page", "notas", "notas al pie",
         "list of tables", "list of figures", "liste des tableaux", "liste des figures",
         "acknowledgements", "acknowledgments", "remerciements", "agradecimientos",
     ),
@@ -153,7 +154,7 @@ _PARENS = re.compile(r"\s*\([^)]*\)\s*")
 
 _BACK_MATTER = re.compile(
     r"^(?:annex|appendix|anexo|annexe|bibliograph|references|referencias|acronym|abbreviation|"
-    r"sigles|acronimos|siglas|list of|liste des|lista de|footnote|notes?\b|endnotes)",
+    r"sigles|acronimos|siglas|list of|liste des|lista de|footnote|notes?\b|notas\b|endnotes)",
     re.I,
 )
 
@@ -185,8 +186,8 @@ def section_kind(label: str) -> str | None:
     ('3.2', 'III.', 'Chapter 2:') is ignored. Back matter ('Annex 1: ...', 'References',
     'Acronyms') is 'other'. Captions ('Figure 3. ...') are None.
     """
-    if is_caption(label):
-        return None
+    if is_caption(label) or re.search(r"[,;]\s*$", label):
+        return None  # a caption, or a line that runs on ("implementation," in a table cell)
     n = normalize_label(label)
     m = _ANNEX.match(n)
     if m and len(n) <= 120:

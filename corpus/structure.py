@@ -202,9 +202,12 @@ class _Dedup:
         return False
 
 
+#: A heading over a list of links ("Resources", "Other C-TIP resources", "Ver también"), but
+#: not a kind of resources ("HR Human resources" in an abbreviations table).
 _RESOURCES = re.compile(
-    r"\b(?:resources|links|see also|further reading|references|bibliography|recursos|enlaces|"
-    r"ver tambien|referencias|bibliografia)$"
+    r"^(?:\S+\s+){0,3}(?:(?<!human )(?<!natural )(?<!financial )(?<!humanos )resources|links|see also|"
+    r"further reading|references|bibliography|recursos(?! humanos| naturales| financieros)|enlaces|"
+    r"ver tambien|referencias|bibliografia)(?:\s+(?:utiles|relacionad[oa]s|adicionales|de interes))?$"
 )
 _MASTHEAD = re.compile(r"\b(?:digest|newsletter|bolet[ií]n|bulletin|repository of practices)$", re.I)
 _DATE_LINE = re.compile(
@@ -278,6 +281,9 @@ def parse_structure(
 
     text = _drop_repeated_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
     raw_paras, marked = _split_paragraphs(text)
+    # a reader that found headings in the layout has said which lines are headings: a short
+    # line it did not mark (a footnote, a table cell) is not guessed to be one from its shape
+    guess_headings = not (trust_headings and marked)
     items: list[tuple[list[str], str, bool]] = []
     for i, lines in enumerate(raw_paras):
         para = _join_lines(lines)
@@ -330,6 +336,7 @@ def parse_structure(
                     v = clean_inline(_BULLET.sub("", v.strip()))
                     if v:
                         st.fields.append((meta_label, v))
+                        dedup.seen(v)  # a field's value said again later is not a passage
                         if _is_detail_label(meta_label):
                             details.setdefault(meta_label, {}).setdefault(v)
                 if re.match(r"^(?:date|fecha)", normalize_label(meta_label)):
@@ -354,7 +361,8 @@ def parse_structure(
             st.fields.append(("date line", para))
             continue
         if (
-            single
+            guess_headings
+            and single
             and _heading_like(para)
             and len(para.split()) <= 4
             and _RESOURCES.search(normalize_label(para))
@@ -363,7 +371,17 @@ def parse_structure(
             current = Section(label=para.rstrip(":* "), kind="other", links=True)
             st.sections.append(current)
             continue
-        if single and _heading_like(para) and nxt and not _is_field_line(nxt) and not caption:
+        if (
+            guess_headings
+            and single
+            and _heading_like(para)
+            and nxt
+            and not _is_field_line(nxt)
+            and not caption
+            and not ("\n" not in nxt and _heading_like(nxt) and not section_kind(nxt))
+        ):
+            # a short line over text; in a run of short lines (a list, an abbreviations
+            # table) none is a heading, or each would be an empty section and be lost
             current = Section(label=para, kind=known_kind)
             st.sections.append(current)
             st.headings.append(para)
