@@ -99,7 +99,7 @@ def document_from_text(
     ex = explicit_from(meta)
     notes.extend(ex.problems)
     st = parse_structure(text, detect_title=not ex.title, known_title=ex.title,
-                         trust_headings=fmt in ("pdf", "docx", "odt"))
+                         trust_headings=fmt in ("pdf", "docx", "odt"), layout_headings=fmt == "pdf")
     prov: dict[str, str] = {}
 
     # Title
@@ -140,6 +140,8 @@ def document_from_text(
         key = _norm(chunk)
         if not key or key in seen:
             continue  # the same passage again (a page copied twice)
+        if not re.search(r"[^\W\d_]{2}", chunk):
+            continue  # no word at all ("2", "|__|"): nothing to find it by
         seen.add(key)
         if len(passages) >= MAX_PASSAGES_PER_DOCUMENT:
             notes.append(f"truncated: kept the first {MAX_PASSAGES_PER_DOCUMENT} passages")

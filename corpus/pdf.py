@@ -72,8 +72,15 @@ _BULLET_START = re.compile(r"^(?:[•▪○◦\-–]|\d{1,2}[.)]|[a-z][.)])\s")
 
 def _stands_alone(prev: _Line | None, ln: _Line, nxt: _Line | None) -> bool:
     """A bold line is a heading only on a line of its own: not the end of a bold sentence
-    (the line before it bold and close) nor the start of one running on."""
+    (the line before it bold and close) nor the start of one running on, nor a line inside a
+    sentence (the line before it close and running on, or the next one going on in lower case)."""
     if not ln.text[:1].isupper() and not ln.text[:1].isdigit():
+        return False
+    close_above = prev is not None and prev.page == ln.page and 0 < prev.base - ln.base <= 1.55 * ln.size
+    close_below = nxt is not None and nxt.page == ln.page and 0 < ln.base - nxt.base <= 1.55 * ln.size
+    if close_above and not prev.bold and re.search(r"[a-zà-ÿ,]$", prev.text):
+        return False
+    if close_below and nxt.text[:1].islower():
         return False
     if prev is not None and prev.page == ln.page and prev.bold and 0 < prev.base - ln.base <= 1.55 * ln.size:
         return re.search(r"[.:!?]$", prev.text) is not None

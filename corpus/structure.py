@@ -260,12 +260,14 @@ def _drop_repeated_lines(text: str) -> str:
 
 
 def parse_structure(
-    text: str, detect_title: bool = True, known_title: str = "", trust_headings: bool = False
+    text: str, detect_title: bool = True, known_title: str = "", trust_headings: bool = False,
+    layout_headings: bool = False,
 ) -> Structure:
     """Title, fields and sections of a plain text (see the module docstring).
 
     With trust_headings, markdown headings are sections whatever they look like (the PDF and
     Word readers write the headings they find in the layout so).
+    With layout_headings (and headings found), no other line is guessed to be a heading.
 
     With detect_title, the first short line before any content is the title (a series name
     such as "... Digest" above it is kept as the masthead).
@@ -281,9 +283,11 @@ def parse_structure(
 
     text = _drop_repeated_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
     raw_paras, marked = _split_paragraphs(text)
-    # a reader that found headings in the layout has said which lines are headings: a short
-    # line it did not mark (a footnote, a table cell) is not guessed to be one from its shape
-    guess_headings = not (trust_headings and marked)
+    # a reader that judged every line's layout (the PDF reader: size, weight) and found
+    # headings has said which lines are headings: a short line it did not mark (a footnote,
+    # a table cell) is not guessed to be one from its shape. Word files' headings come from
+    # styles only, so their manually bolded headings are still guessed.
+    guess_headings = not (layout_headings and marked)
     items: list[tuple[list[str], str, bool]] = []
     for i, lines in enumerate(raw_paras):
         para = _join_lines(lines)

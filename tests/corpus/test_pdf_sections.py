@@ -179,3 +179,26 @@ def test_footnotes_move_to_the_end_and_a_sentence_runs_on_across_the_page(tmp_pa
     note = next(q for q in doc.passages if "Focus group with returnees" in q.text)
     assert note.section == "Notes" and note.section_kind == "other"
     assert not any("Focus group" in q.text for q in doc.passages if q.section == "Findings")
+
+
+def test_a_bold_line_inside_a_sentence_is_not_a_heading(tmp_path):
+    p = tmp_path / "inline.pdf"
+    c = canvas.Canvas(str(p), pagesize=A4)
+    pg = _Page(c)
+    pg.line([(72, "Methodology")], 16, bold=True, gap=2)
+    pg.line([(72, "The evaluation followed the criteria of the Organisation for Economic Co-operation and")], 10)
+    pg.line([(72, "Development Assistance Committee (OECD/DAC) on evaluation quality")], 10, bold=True)
+    pg.line([(72, "standards, with interviews, focus groups and a survey of partners.")], 10)
+    pg.y -= 10
+    pg.prose()
+    c.showPage()
+    c.save()
+    assert _headings(p) == ["Methodology"]
+    assert "Co-operation and Development Assistance Committee" in read_pdf(p).text
+
+
+def test_a_passage_with_no_word_is_not_kept(tmp_path):
+    p = tmp_path / "form.md"
+    p.write_text("# Questionnaire\n\n" + PROSE + "\n\n## Section 2\n\n|__| 2 |__|\n", encoding="utf-8")
+    doc = load_document(p)
+    assert doc.passages and all(any(ch.isalpha() for ch in q.text) for q in doc.passages)
