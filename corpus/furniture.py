@@ -99,9 +99,10 @@ _NOTE_START = re.compile(r"^(\d{1,3})\s*(?=[^\W\d_]|[\"'(\u201c\u00ab\u00bf])")
 def footnotes(pages: list[list[Any]], drop: set[tuple[int, int]], body: float) -> dict[tuple[int, int], bool]:
     """(page, line) positions of footnotes, each True where a note starts. A page's notes are
     the lines set smaller than the body text below all of its body text, the first of them
-    starting with a number that the page's text carries as a note mark ("glossary.26",
-    "final26,"); lines with `text`, `size`, `base` (points from the page's bottom) and
-    `from_top`, `drop` the positions already removed."""
+    starting with a number that the page's text carries as a note mark (raised, in `marks`,
+    or in the text: "glossary.26", "final26,"); lines with `text`, `size`, `base` (points
+    from the page's bottom), `from_top` and optionally `marks`, `drop` the positions already
+    removed."""
     out: dict[tuple[int, int], bool] = {}
     for p, lines in enumerate(pages):
         kept = [(i, ln) for i, ln in enumerate(lines) if (p, i) not in drop and ln.text.strip()]
@@ -114,8 +115,10 @@ def footnotes(pages: list[list[Any]], drop: set[tuple[int, int]], body: float) -
         m = _NOTE_START.match(small[0][1].text) if small else None
         if not m:
             continue
+        raised = {mark for ln in text for mark in getattr(ln, "marks", ())}
         marks = " ".join(ln.text for ln in text)
-        if not re.search(rf"(?:[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb]){m.group(1)}(?!\d)", marks):
+        if m.group(1) not in raised and not re.search(
+                rf"(?:[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb]){m.group(1)}(?!\d)", marks):
             continue
         for i, ln in small:
             out[(p, i)] = bool(_NOTE_START.match(ln.text))

@@ -208,14 +208,28 @@ def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[
 
     def join_hyphenated(m: re.Match[str]) -> str:
         # pdfium joins a word broken at a line end itself and marks the break: keep a hyphen
-        # only where the document writes the word with one elsewhere ("follow-up")
+        # where the document writes the word with one elsewhere ("follow-up"), or where two
+        # common words make no word joined ("much-needed", not "muchneeded")
         a, b = m.group(1), m.group(2)
-        keep = f"{a}-{b}".lower() in vocab and f"{a}{b}".lower() not in vocab
+        keep = f"{a}-{b}".lower() in vocab or _compound(a, b)
         return f"{a}-{b}" if keep else a + b
 
     text = "\n\n".join(blocks)
     text = re.sub(r"([^\W\d_]+)\u00ad\s*([^\W\d_]+)", join_hyphenated, text).replace("\u00ad", "")
     return text, headings
+
+
+def _zipf(word: str) -> float:
+    """How common a word is in English, French or Spanish (wordfreq's Zipf scale, 0-8)."""
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(word, lang) for lang in ("en", "fr", "es"))
+
+
+def _compound(a: str, b: str) -> bool:
+    """Two common words ("much", "needed") whose joining is a rare word or none: a compound
+    broken at its hyphen, not one word broken at a line end ("reintegra-tion")."""
+    return _zipf(a + b) < 3.0 and min(_zipf(a), _zipf(b)) >= 3.0
 
 
 # --- title and dates ---------------------------------------------------------------------

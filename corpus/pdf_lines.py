@@ -23,6 +23,8 @@ class Line:
     page_h: float
     #: words set apart by a gap wider than a column gutter: a table row, not a heading
     columns: bool = False
+    #: note marks set as raised small digits after a word ("well-being.263"), taken out of `text`
+    marks: tuple[str, ...] = ()
 
     @property
     def from_top(self) -> float:
@@ -33,6 +35,8 @@ class Line:
 # Characters word processors use for list bullets (Symbol/Wingdings code points included).
 _BULLETS = {0xF0B7, 0xF0A7, 0xF076, 0xF0D8, 0xF0FC, 0xF06E, 0xF0A8, 0x25AA, 0x25CF, 0x25E6, 0x2023}
 _SOFT_HYPHENS = {0x02, 0xAD}
+#: What a note mark follows: a letter or closing punctuation ("well-being.263", "final24,").
+_MARK_AFTER = re.compile(r"[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb%]")
 
 
 def page_lines(pdf: Any, index: int) -> list[Line]:
@@ -50,6 +54,7 @@ def page_lines(pdf: Any, index: int) -> list[Line]:
             sizes: list[float] = []
             sampled: list[int] = []
             inked: list[int] = []  # the line's first non-space characters (gaps between them)
+            raised: list[tuple[int, int]] = []  # digits after a word: (place in chars, char index)
             first = -1
             x, y = ctypes.c_double(), ctypes.c_double()
             matrix = raw.FS_MATRIX()
@@ -65,26 +70,35 @@ def page_lines(pdf: Any, index: int) -> list[Line]:
                 return size
 
             def close() -> None:
-                text = "".join(chars).strip()
-                if text and first >= 0:
-                    bases = []
-                    for j in sampled[:12]:
-                        raw.FPDFText_GetCharOrigin(tp, j, x, y)
-                        bases.append(y.value)
-                    raw.FPDFText_GetCharOrigin(tp, first, x, y)
-                    bold = sum(_is_bold(tp, j) for j in sampled)
-                    size = statistics.median(sizes) if sizes else 0.0
-                    bold_line = bold >= 0.9 * len(sampled)
-                    lines.append(Line(re.sub(r"[ \t\u00a0]{2,}", " ", text), round(size, 1), bold_line,
-                                       statistics.median(bases), x.value, index, page_h,
-                                       bold_line and _has_gutter(tp, inked, size)))
+                if not "".join(chars).strip() or first < 0:
+                    return
+                bases = []
+                for j in sampled[:12]:
+                    raw.FPDFText_GetCharOrigin(tp, j, x, y)
+                    bases.append(y.value)
+                base = statistics.median(bases)
+                size = statistics.median(sizes) if sizes else 0.0
+                # note marks: digits after a word, set smaller and raised above the line
+                out = {pos for pos, j in raised if char_size(j) <= 0.8 * size
+                       and raw.FPDFText_GetCharOrigin(tp, j, x, y) and y.value >= base + 0.2 * size}
+                marks = tuple(m for m in re.split(r"\D+", "".join(
+                    c if k in out else " " for k, c in enumerate(chars))) if m)
+                text = "".join(c for k, c in enumerate(chars) if k not in out).strip()
+                if out:
+                    text = re.sub(r"\s+(?=[.,;:](?:\s|$))", "", text)  # "them26 ." -> "them."
+                raw.FPDFText_GetCharOrigin(tp, first, x, y)
+                bold = sum(_is_bold(tp, j) for j in sampled)
+                bold_line = bold >= 0.9 * len(sampled)
+                lines.append(Line(re.sub(r"[ \t\u00a0]{2,}", " ", text), round(size, 1), bold_line,
+                                  base, x.value, index, page_h, bold_line and _has_gutter(tp, inked, size),
+                                  marks))
 
             for i in range(n):
                 u = raw.FPDFText_GetUnicode(tp, i)
                 if u in (10, 13):
                     if u == 10 or (i + 1 < n and raw.FPDFText_GetUnicode(tp, i + 1) != 10):
                         close()
-                        chars, sizes, sampled, inked, first = [], [], [], [], -1
+                        chars, sizes, sampled, inked, raised, first = [], [], [], [], [], -1
                     continue
                 if u in _SOFT_HYPHENS or raw.FPDFText_IsHyphen(tp, i) == 1:
                     chars.append("\u00ad")  # marks a hyphen the layout added at a line end
@@ -103,6 +117,10 @@ def page_lines(pdf: Any, index: int) -> list[Line]:
                     if len(sizes) < 48:
                         sizes.append(char_size(i))
                         sampled.append(i)
+                    if ch.isdigit() and chars and (
+                        _MARK_AFTER.match(chars[-1]) or (raised and raised[-1][0] == len(chars) - 1)
+                    ):
+                        raised.append((len(chars), i))
                 chars.append(ch)
             close()
             return lines

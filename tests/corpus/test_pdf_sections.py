@@ -202,3 +202,28 @@ def test_a_passage_with_no_word_is_not_kept(tmp_path):
     p.write_text("# Questionnaire\n\n" + PROSE + "\n\n## Section 2\n\n|__| 2 |__|\n", encoding="utf-8")
     doc = load_document(p)
     assert doc.passages and all(any(ch.isalpha() for ch in q.text) for q in doc.passages)
+
+
+def test_raised_note_marks_leave_the_words_and_compounds_keep_their_hyphen(tmp_path):
+    p = tmp_path / "marks.pdf"
+    c = canvas.Canvas(str(p), pagesize=A4)
+    pg = _Page(c)
+    pg.line([(72, "Findings")], 16, bold=True, gap=2)
+    pg.prose()
+    # "... psychosocial well-being.263 They ..." with the mark set small and raised
+    y = pg.y
+    c.setFont("Helvetica", 10)
+    first = "Returnees named the desks as key to their psychosocial well-being."
+    c.drawString(72, y, first)
+    c.setFont("Helvetica", 6)
+    c.drawString(72 + c.stringWidth(first, "Helvetica", 10), y + 4, "263")
+    c.setFont("Helvetica", 10)
+    c.drawString(72 + c.stringWidth(first, "Helvetica", 10) + 12, y, "They asked for much-")
+    c.drawString(72, y - 12, "needed help with reintegra-")
+    c.drawString(72, y - 24, "tion grants in the programme area.")
+    c.showPage()
+    c.save()
+    text = read_pdf(p).text
+    assert "well-being. They asked" in text and "263" not in text
+    assert "much-needed help" in text  # two common words: the hyphen is the compound's
+    assert "reintegration grants" in text  # a word broken at the line end is joined
