@@ -56,7 +56,7 @@ OPENING_CHARS = 3000
 _DONOR = re.compile(
     r"(?:funded|financed|sponsored|supported|donated|granted|contributed|provided|awarded)\s+"
     r"(?:\w+\s+){0,3}by|\bbudget\b|\bgrant\b|\bpresupuesto\b|\bsubvention\b|"
-    r"\bdonors?\b|\bfunding from\b|\bcontribution (?:of|from)\b|\bfinanciad[oa]s?\s+por|"
+    r"\bdonors?\b|\bfunding from\b|\bcontribution (?:of|from)\b|\baid (?:of|from)\b|\bfinanciad[oa]s?\s+por|"
     r"\bcon (?:el )?(?:apoyo|financiamiento|financiacion|aporte) (?:\w+\s+){0,2}de|\bdonantes?\b|"
     r"\bfinance[es]{0,2}\s+par|\bbailleurs?\b|\bavec (?:le |l')?(?:soutien|appui|financement) "
     r"(?:\w+\s+){0,2}d[eu]|\bdonateurs?\b",
@@ -163,12 +163,23 @@ _ADDRESS = re.compile(r"p\.?\s?o\.? box|postal address|\bbox \d|\broute d|\bstre
                       r"\btel\b|\bphone\b|e-?mail|courriel|www\.|\bcalle\b|\bapartado\b", re.I)
 
 
+#: A line that credits who wrote or commissioned the report ("Evaluators: PPMI Group, Vilnius,
+#: Lithuania"): their seat is not a place of the practice.
+_CREDIT_LINE = re.compile(
+    r"^\W*(?:evaluators?|evaluation team|evaluated by|prepared by|authors?|written by|consultants?|"
+    r"commissioned by|evaluateurs?|evaluatrices?|equipe d'evaluation|realise par|redige par|"
+    r"evaluador(?:es|as?)?|equipo evaluador|elaborado por|preparado por|encargado por)\b",
+    re.I,
+)
+
+
 def _in_address(folded: str, start: int) -> bool:
-    """The mention sits on a postal address or contact line (an office's, not a place of the
-    practice)."""
+    """The mention sits on a postal address or contact line, or on a line crediting the
+    evaluators (an office's or a firm's seat, not a place of the practice)."""
     a = folded.rfind("\n", 0, start) + 1
     b = folded.find("\n", start)
-    return _ADDRESS.search(folded[a : b if b >= 0 else len(folded)]) is not None
+    line = folded[a : b if b >= 0 else len(folded)]
+    return _ADDRESS.search(line) is not None or _CREDIT_LINE.match(line) is not None
 
 
 def _in_code(folded: str, start: int, joiners: str = "/_-") -> bool:

@@ -44,6 +44,17 @@ def test_an_office_address_is_not_a_place():
     assert "CH" not in ev.weight and ev.weight["NP"] == 9.0
 
 
+def test_the_evaluators_seat_and_an_aid_donor_are_not_places():
+    ev = weigh_mentions([("Evaluators: Northwind Consulting, Vilnius, Lithuania\n"
+                          "Évaluatrices : Cabinet Sahel, Dakar, Sénégal\n"
+                          "The study covered Nepal, Nepal and Nepal.", 3.0)])
+    assert "LT" not in ev.weight and "SN" not in ev.weight and ev.weight["NP"] == 9.0
+    # the same names in a sentence are places
+    ev = weigh_mentions([("The evaluators met returnees in Lithuania.", 1.0)])
+    assert ev.weight.get("LT") == 1.0
+    assert title_countries("Evaluation of the foreign development aid of the Czech Republic in Moldova")[0] == ["MD"]
+
+
 def test_one_mention_never_dominates():
     ev = weigh_mentions([("The programme ran in Ghana.", 3.0)])
     primary, _ = primary_countries(ev)
