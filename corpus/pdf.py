@@ -59,13 +59,16 @@ def _is_heading(ln: _Line, body: float, large: bool) -> bool:
     words = text.split()
     if not words or len(words) > 18 or len(text) > 160 or not re.search(r"[^\W\d_]{3}", text):
         return False
-    if ln.columns or is_caption(text) or is_page_mark(text) or text[:1] in "•-–(":
+    if ln.columns or is_caption(text) or is_page_mark(text) or text[:1] in "•-–(" or _CITATION.search(text):
         return False
     if large:
         # a long line ending in ":" introduces a list: it is text, not a heading
         return not re.search(r"[,;]$", text) and not (text.endswith(":") and len(words) > 8)
     return ln.bold and ln.size >= body * 0.95 and len(words) <= 12 and not re.search(r"[.,;:]$", text)
 
+
+#: A reference list's entry: "IOM. (2019). Handbook ...", "Lietaert, I. (2019). The ...".
+_CITATION = re.compile(r"^[^\W\d_][^()]{0,80}\(\s*(?:19|20)\d{2}[a-z]?\s*\)[.,:]")
 
 _BULLET_START = re.compile(r"^(?:[•▪○◦\-–]|\d{1,2}[.)]|[a-z][.)])\s")
 

@@ -3,8 +3,9 @@ their normalised kinds.
 
 A label such as "Key Lessons", "Lecciones aprendidas", "3.2 Efficacité" or "RECOMMENDATIONS
 (if the practice is to be replicated)" maps to one of corpus.types.SECTION_KINDS; back matter
-("Annex 2: Evaluation matrix", "Acronyms", "Table des matières") maps to "other", which ends
-the section before it. Labels of metadata fields on practice pages ("Dates", "Country:",
+("Annex 2: Evaluation matrix", "Glossary") maps to "other", and lists that answer no question
+("References", "Notes", "Acronyms", "Table des matières") to "references"; both end the
+section before it. Labels of metadata fields on practice pages ("Dates", "Country:",
 "Main Implementer") are told apart: their content is metadata, not passage text. Captions
 ("Figure 3. ...", "Cuadro 2", "Source: ...") are never section labels.
 """
@@ -94,15 +95,21 @@ _KINDS: dict[str, tuple[str, ...]] = {
     # headings after it do not inherit that section's kind.
     "other": (
         "annex", "annexes", "appendix", "appendices", "anexo", "anexos", "annexe",
+        "glossary", "glosario", "glossaire",
+        "acknowledgements", "acknowledgments", "remerciements", "agradecimientos",
+    ),
+    # Lists that are never the answer to a question (a reference list full of report titles,
+    # notes citing interviews, acronyms): searchable, ranked low (indexer.search).
+    "references": (
         "references", "bibliography", "bibliographie", "bibliografia", "referencias",
+        "works cited", "list of references",
         "acronyms", "abbreviations", "list of acronyms", "list of abbreviations",
         "acronyms and abbreviations", "abbreviations and acronyms", "sigles et abreviations",
         "liste des sigles", "sigles", "abreviations", "acronimos", "siglas y acronimos",
-        "siglas", "lista de acronimos", "lista de siglas", "abreviaturas", "glossary", "glosario",
-        "glossaire", "table of contents", "contents", "table des matieres", "sommaire", "indice",
+        "siglas", "lista de acronimos", "lista de siglas", "abreviaturas",
+        "table of contents", "contents", "table des matieres", "sommaire", "indice",
         "notes", "footnotes", "endnotes", "notes de bas de page", "notas", "notas al pie",
         "list of tables", "list of figures", "liste des tableaux", "liste des figures",
-        "acknowledgements", "acknowledgments", "remerciements", "agradecimientos",
     ),
 }
 _LABEL_KIND: dict[str, str] = {label: kind for kind, labels in _KINDS.items() for label in labels}

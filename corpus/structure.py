@@ -305,7 +305,9 @@ def parse_structure(
         kind = section_kind(para) if single and len(para) <= 90 and not caption else None
         if kind:
             meta_label = None
-            known_kind = kind
+            # generic headings after a reference list or an acronyms list (front matter) are
+            # not part of it
+            known_kind = "other" if kind == "references" else kind
             current = Section(label=para.rstrip(":* "), kind=kind)
             st.sections.append(current)
             st.headings.append(current.label)

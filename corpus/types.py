@@ -20,6 +20,7 @@ SECTION_KINDS: tuple[str, ...] = (
     "lessons",
     "recommendations",
     "innovation",
+    "references",  # reference lists, notes, acronym lists, contents: searchable, ranked low
     "other",
 )
 

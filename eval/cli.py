@@ -69,6 +69,8 @@ def register(subparsers) -> None:
     p.add_argument("--work-dir", metavar="DIR", help="where benchmark indexes are built and kept (default: the cache dir)")
     p.add_argument("--lexical-weight", type=float, metavar="W", help="hybrid fusion: weight of BM25 (the core's HybridParams)")
     p.add_argument("--cross-lang-lexical", type=float, metavar="F", help="hybrid fusion: BM25 weight factor across languages")
+    p.add_argument("--reference-prior", type=float, metavar="F",
+                   help="score factor of passages in reference lists, notes, acronym lists (default 0.6; 1 = none)")
     p.add_argument("--no-glossary", action="store_true",
                    help="BM25 without the glossary's cross-language query expansion (to measure it)")
     p.add_argument("--no-translate", action="store_true",
@@ -99,7 +101,7 @@ def _systems(arg: str | None) -> list[str]:
 
 def _hybrid(args: argparse.Namespace):
     if (args.lexical_weight is None and args.cross_lang_lexical is None and not args.no_glossary
-            and not args.no_translate):
+            and not args.no_translate and args.reference_prior is None):
         return None
     from indexer.search import HybridParams
 
@@ -112,6 +114,10 @@ def _hybrid(args: argparse.Namespace):
         if not 0.0 <= args.cross_lang_lexical <= 1.0:
             raise ValueError("--cross-lang-lexical must be between 0 and 1")
         params.cross_lang_lexical = args.cross_lang_lexical
+    if args.reference_prior is not None:
+        if not 0.0 < args.reference_prior <= 1.0:
+            raise ValueError("--reference-prior must be above 0 and at most 1")
+        params.reference_prior = args.reference_prior
     params.glossary = not args.no_glossary
     params.translate = not args.no_translate
     return params

@@ -58,6 +58,10 @@ class HybridParams:
     #: (indexer.glossary: "rendición de cuentas" also asks for "accountability"); the
     #: match set's coverage rule weighs the query's own words alone
     glossary: bool = True
+    #: what the score of a passage in a reference list, notes or an acronyms list (section
+    #: kind "references") is multiplied by, in every mode: such lists are full of the words
+    #: of a question (report titles, interview citations) and answer none; 1 = no prior
+    reference_prior: float = 0.6
     #: ... and the collection's own words in its other languages that the query's words
     #: translate to (indexer.translations: "votaron" also asks for "voted")
     translate: bool = True
@@ -70,6 +74,19 @@ class HybridParams:
 #: "football world cup final" 0.775). Below it, a query has no relevant passage even
 #: if it is the best there is.
 DENSE_FLOORS: dict[str, float] = {"multilingual-e5-small": 0.82}
+
+
+def apply_reference_prior(store, rows: np.ndarray, scores: np.ndarray, prior: float):
+    """(rows, scores) with the scores of rows in section kind "references" times `prior`,
+    best first again (ties by row)."""
+    if prior == 1.0 or not len(rows) or "references" not in store.sections:
+        return rows, scores
+    low = store.row_section[rows] == store.sections.index("references")
+    if not low.any():
+        return rows, scores
+    scores = np.where(low, scores * prior, scores).astype(np.float32)
+    order = np.lexsort((rows, -scores))
+    return rows[order], scores[order]
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

@@ -47,6 +47,7 @@ from indexer.ranking import (  # noqa: F401  HybridParams, fuse_wsum, detect_que
     _prefetch_pool,
     _shifted,
     _top_dense,
+    apply_reference_prior,
     detect_query_lang,
     fuse_wsum,
 )
@@ -303,6 +304,7 @@ class SearchIndex(BrowseMixin, SimilarMixin, MatchMixin):
                 st, query, mode, allowed, min(depth, max(n_allowed, 1)), qv, lex, qlang, dense_all, dense_cand,
                 dense_cand_min=cand_min, selection=selection, prefetched=prefetched, lang_shift=lang_shift,
             )
+            rows, scores = apply_reference_prior(st.store, rows, scores, self.hybrid.reference_prior)
             if not group:
                 enough = len(rows) >= need
             else:

@@ -51,7 +51,7 @@ class FilterParams(BaseModel):
     section: list[str] = Field(
         default_factory=list,
         description="Search only in these section kinds: summary, context, activities, results, "
-        "lessons, recommendations, innovation, other.",
+        "lessons, recommendations, innovation, references (reference lists, notes, acronyms), other.",
     )
     year_from: int | None = Field(
         None, description="Published in or after this year (else: covers a year on or after it)."

@@ -177,7 +177,7 @@ def test_footnotes_move_to_the_end_and_a_sentence_runs_on_across_the_page(tmp_pa
     assert "40 returnees in Kassala" in text.split("## Notes", 1)[0]
     doc = load_document(p)
     note = next(q for q in doc.passages if "Focus group with returnees" in q.text)
-    assert note.section == "Notes" and note.section_kind == "other"
+    assert note.section == "Notes" and note.section_kind == "references"
     assert not any("Focus group" in q.text for q in doc.passages if q.section == "Findings")
 
 

@@ -91,14 +91,30 @@ def test_section_kinds_fr_and_evaluation(label, kind):
     ["Annex", "Annexes", "Appendix", "Appendices", "Anexo", "Anexos", "Annexe", "ANNEXES",
      "Annex 1: Evaluation matrix", "Annex 1: evaluation matrix", "ANNEX B TERMS OF REFERENCE",
      "Annex II. List of interviewees", "Appendix 3", "Anexo 1. Matriz de evaluación",
-     "Annexe A – Termes de référence", "References", "Bibliography", "Bibliographie", "Bibliografía",
-     "Acronyms", "Abbreviations", "List of acronyms", "Acronyms and abbreviations",
-     "Sigles et abréviations", "Liste des sigles", "Acrónimos", "Siglas y acrónimos",
-     "Table of contents", "Contents", "Table des matières", "Índice", "Acknowledgements",
+     "Annexe A – Termes de référence", "Glossary", "Glosario", "Acknowledgements",
      "Remerciements", "Agradecimientos"],
 )
 def test_back_matter_is_other(label):
     assert section_kind(label) == "other"
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["References", "Bibliography", "Bibliographie", "Bibliografía", "Acronyms", "Abbreviations",
+     "List of acronyms", "Acronyms and abbreviations", "Sigles et abréviations", "Liste des sigles",
+     "Acrónimos", "Siglas y acrónimos", "Table of contents", "Contents", "Table des matières",
+     "Índice", "Notes", "Footnotes", "Notas"],
+)
+def test_lists_that_answer_no_question_are_references(label):
+    assert section_kind(label) == "references"
+
+
+def test_headings_after_an_acronyms_list_are_not_references():
+    body = "The office reviewed the referral system with partners and local authorities in 2022."
+    text = f"Report title\n\nAcronyms\n\nMRC Migrant Resource Centre\n\nThe referral desks\n\n{body}\n"
+    d = document_from_text("acr", text)
+    kinds = {p.section: p.section_kind for p in d.passages}
+    assert kinds == {"Acronyms": "references", "The referral desks": "other"}, kinds
 
 
 def test_back_matter_ends_the_previous_section():
