@@ -83,7 +83,8 @@ _FIELD_STEMS = re.compile(
     r"implement|partner|socio|region|sub region|subregion|local|year|ano|period|periodo|"
     r"source|fuente|author|autor|organi[sz]ation|organizacion|geographic|alcance|gcm|"
     r"objetivos|objectives|principal|main implement|lead|status|estado|url|link|enlace|"
-    r"beneficiar|population|poblacion|funding|financiamiento|financiacion|contact|contacto)",
+    r"beneficiar|population|poblacion|funding|financiamiento|financiacion|contact|contacto|"
+    r"responsib|responsable|time ?frame|deadline|plazo|echeance|calendrier)",
 )
 _SENTENCE_END = re.compile(r"[.;,]$")
 
@@ -99,6 +100,8 @@ def _heading_like(line: str) -> bool:
     words = line.split()
     if not words or len(words) > 14:
         return False
+    if line.endswith(":") and len(words) > 8:
+        return False  # a sentence introducing a list ("... the following activities should be considered:")
     first = line.lstrip("¿¡\"'“(")[:1]
     if not (first.isupper() or first.isdigit()):
         return False

@@ -230,3 +230,13 @@ def test_link_lists_keep_only_described_items():
     assert "Field Guide" not in joined and "Programme webpage" not in joined
     assert "recruitment fees" in joined
     assert "CL" in d.countries.all()
+
+
+def test_a_field_or_a_sentence_introducing_a_list_is_not_a_heading():
+    body = "The office reviewed the referral system with partners and local authorities in 2022."
+    text = (f"Report title\n\nRecommendations\n\n{body}\n\nResponsible unit(s): Protection Unit\n\n{body}\n\n"
+            "For the follow-up to this recommendation, the following activities should be considered:\n\n"
+            f"{body.replace('2022', '2023')}\n")
+    d = document_from_text("mr", text)
+    assert {p.section for p in d.passages} == {"Recommendations"}
+    assert any("Responsible unit(s): Protection Unit" in p.text for p in d.passages)
