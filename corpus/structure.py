@@ -70,6 +70,7 @@ def clean_inline(text: str) -> str:
     t = re.sub(r"(?<=\w)\*+(?=\w)", " ", t)  # "*Officer*ILO": a marker between two words
     t = re.sub(r"(?<=\S)\*+|\*+(?=\S)", "", t)  # stray emphasis and footnote markers
     t = t.replace("\u00a0", " ").replace("\u200b", "")
+    t = re.sub(r"\|_+\||_{3,}|\.{6,}|[☐□]", " ", t)  # a form's blanks and tick boxes: "Autre (préciser)____ |__|"
     return re.sub(r"[ \t]{2,}", " ", t).strip()
 
 

@@ -240,3 +240,11 @@ def test_a_field_or_a_sentence_introducing_a_list_is_not_a_heading():
     d = document_from_text("mr", text)
     assert {p.section for p in d.passages} == {"Recommendations"}
     assert any("Responsible unit(s): Protection Unit" in p.text for p in d.passages)
+
+
+def test_a_forms_blanks_and_tick_boxes_are_not_text():
+    d = document_from_text("form", "Questionnaire\n\nQ3.2 Other support (specify)______________ |__|\n\n"
+                                   "☐ Housing ☐ Health ☐ Schooling support for the returnee's children\n")
+    text = " ".join(p.text for p in d.passages)
+    assert "Other support (specify)" in text and "Housing Health Schooling" in text
+    assert "_" not in text and "|" not in text and "☐" not in text
