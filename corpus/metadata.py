@@ -296,6 +296,15 @@ def find_organizations(
     return orgs, sources
 
 
+#: The cover of an evaluation's report whose title does not say so ("Rapport initial
+#: d'évaluation" over a project's name); a heading of the cover that names an evaluation
+#: counts too ("Évaluation finale indépendante du projet").
+_EVALUATION_REPORT = re.compile(
+    r"\b(?:(?:inception|evaluation) report|rapport (?:initial |final |de demarrage )?d'evaluation|"
+    r"informe (?:inicial |final )?de (?:la )?evaluacion|evaluation brief|resume d'evaluation)\b"
+)
+
+
 def guess_doc_type(raw_text: str, title: str, masthead: str, fields: list[tuple[str, str]]) -> tuple[str | None, str]:
     """practice | evaluation | digest | newsletter | report, or None; with the clue used."""
     head = fold(raw_text[:3000]).lower()
@@ -305,11 +314,14 @@ def guess_doc_type(raw_text: str, title: str, masthead: str, fields: list[tuple[
         return "practice", "text:Repository of Practices"
     if re.search(r"\bevaluat|\bevaluacion", t) or "tipo de la evaluacion" in labels or "type of evaluation" in labels:
         return "evaluation", "title" if re.search(r"evaluat|evaluacion", t) else "fields"
+    cover_heads = " ".join(ln for ln in head.split("\n") if ln.startswith("#"))  # headings a reader found
+    if _EVALUATION_REPORT.search(head) or re.search(r"\bevaluat|\bevaluacion", cover_heads):
+        return "evaluation", "text:cover"
     if "digest" in t:
         return "digest", "masthead" if "digest" in fold(masthead).lower() else "title"
     if re.search(r"newsletter|bolet[ií]n|bulletin", t):
         return "newsletter", "title"
-    if re.search(r"\breport\b|\binforme\b", t):
+    if re.search(r"\breport\b|\binforme\b|\brapport\b", t):
         return "report", "title"
     if re.search(r"\bgood practices?\b|\bbuenas? practicas?\b|\bpractice\b", t):
         return "practice", "title"

@@ -248,3 +248,14 @@ def test_a_forms_blanks_and_tick_boxes_are_not_text():
     text = " ".join(p.text for p in d.passages)
     assert "Other support (specify)" in text and "Housing Health Schooling" in text
     assert "_" not in text and "|" not in text and "☐" not in text
+
+
+def test_an_evaluation_whose_title_does_not_say_so_is_one_by_its_cover():
+    body = "The binational committee met every quarter with the border municipalities in 2024."
+    cover = "## Évaluation finale indépendante du projet\n\n# Renforcement du dialogue binational\n\n"
+    assert document_from_text("ev", cover + body).doc_type == "evaluation"
+    inception = "# Renforcement du dialogue binational\n\nRapport initial d'évaluation\n\n"
+    assert document_from_text("ev2", inception + body).doc_type == "evaluation"
+    # a project that only plans an evaluation in its text is not one
+    plan = "# Renforcement du dialogue binational\n\n" + body + " A final evaluation will follow."
+    assert document_from_text("p", plan).doc_type != "evaluation"
