@@ -12,7 +12,7 @@ from typing import Any
 
 from corpus.countries import fold
 
-__all__ = ["furniture", "toc_lines", "is_page_mark", "footnotes", "NOTE_SIZE"]
+__all__ = ["furniture", "toc_lines", "is_page_mark", "footnotes", "is_mark_line", "NOTE_SIZE"]
 
 _PAGE_MARK = re.compile(
     r"^(?:(?:page|pagina|pag\.?|p\.)\s*)?[\divxlc]{1,4}(?:\s*(?:of|de|sur|/)\s*\d{1,4})?$"
@@ -93,7 +93,16 @@ def toc_lines(lines: list[Any]) -> set[int]:
 
 #: Footnotes are set at most this share of the body text's size.
 NOTE_SIZE = 0.9
-_NOTE_START = re.compile(r"^(\d{1,3})\s*(?=[^\W\d_]|[\"'(\u201c\u00ab\u00bf])")
+_NOTE_START = re.compile(r"^(\d{1,3})(?:\s*(?=[^\W\d_]|[\"'(\u201c\u00ab\u00bf])|\s*$)")
+#: A note mark that the reader put on a line of its own (raised after a line's last word),
+#: at most this share of the body text's size.
+MARK_SIZE = 0.7
+
+
+def is_mark_line(ln: Any, body: float) -> bool:
+    """A line that is only a note mark: a number of 1-3 digits set at most MARK_SIZE of the
+    body text's size."""
+    return ln.size <= MARK_SIZE * body and re.fullmatch(r"\d{1,3}", ln.text.strip()) is not None
 
 
 def footnotes(pages: list[list[Any]], drop: set[tuple[int, int]], body: float) -> dict[tuple[int, int], bool]:
@@ -116,6 +125,7 @@ def footnotes(pages: list[list[Any]], drop: set[tuple[int, int]], body: float) -
         if not m:
             continue
         raised = {mark for ln in text for mark in getattr(ln, "marks", ())}
+        raised |= {ln.text.strip() for _, ln in kept if ln.base >= floor and is_mark_line(ln, body)}
         marks = " ".join(ln.text for ln in text)
         if m.group(1) not in raised and not re.search(
                 rf"(?:[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb]){m.group(1)}(?!\d)", marks):

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus.countries import fold
-from corpus.furniture import footnotes, furniture, is_page_mark, toc_lines
+from corpus.furniture import footnotes, furniture, is_mark_line, is_page_mark, toc_lines
 from corpus.pdf_lines import Line as _Line
 from corpus.pdf_lines import page_lines as _page_lines
 from corpus.readers import MAX_PDF_BYTES, MAX_TEXT_BYTES, BadInput, RawText, read_bounded
@@ -131,9 +131,12 @@ def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[
             note_paras.append(t)
         else:
             note_paras[-1] = _join_wrapped(note_paras[-1], t)
-    if notes:
+    # a note mark on a line of its own (raised after a line's last word) is not text
+    marks = {(p, i) for p, lines in enumerate(pages) for i, ln in enumerate(lines)
+             if (p, i) not in notes and is_mark_line(ln, body)}
+    if notes or marks:
         body_lines = [ln for p, lines in enumerate(pages) for i, ln in enumerate(lines)
-                      if (p, i) not in drop and (p, i) not in notes]
+                      if (p, i) not in drop and (p, i) not in notes and (p, i) not in marks]
 
     blocks: list[str] = []
     headings: list[str] = []

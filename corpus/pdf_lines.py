@@ -118,7 +118,9 @@ def page_lines(pdf: Any, index: int) -> list[Line]:
                         sizes.append(char_size(i))
                         sampled.append(i)
                     if ch.isdigit() and chars and (
-                        _MARK_AFTER.match(chars[-1]) or (raised and raised[-1][0] == len(chars) - 1)
+                        _MARK_AFTER.match(chars[-1])
+                        or (chars[-1] == " " and len(chars) > 1 and _MARK_AFTER.match(chars[-2]))
+                        or (raised and raised[-1][0] == len(chars) - 1)
                     ):
                         raised.append((len(chars), i))
                 chars.append(ch)

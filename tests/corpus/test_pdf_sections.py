@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
@@ -45,6 +46,27 @@ class _Page:
         for ln in lines + [cur]:
             self.line([(72, ln)])
         self.y -= 8
+
+
+def _findings_page(path: Path) -> tuple[canvas.Canvas, _Page]:
+    """A cover page, then a page opening with "Findings" and three lines of prose."""
+    c = canvas.Canvas(str(path), pagesize=A4)
+    _Page(c).line([(72, "Reintegration in Kassala: final evaluation")], 24, bold=True)
+    c.showPage()
+    pg = _Page(c)
+    pg.line([(72, "Findings")], 14, bold=True, gap=2)
+    pg.prose(3)
+    return c, pg
+
+
+def _foot_and_read(c: canvas.Canvas, pg: _Page, path: Path, y: float, small: list[str]) -> str:
+    """Small lines at height y of the page (a page's foot), then the file saved and read."""
+    pg.y = y
+    for text in small:
+        pg.line([(72, text)], 7.5)
+    c.showPage()
+    c.save()
+    return read_pdf(path).text
 
 
 def _headings(path: Path) -> list[str]:
@@ -151,12 +173,7 @@ def test_a_line_that_runs_on_is_not_a_section_label():
 
 def test_footnotes_move_to_the_end_and_a_sentence_runs_on_across_the_page(tmp_path):
     p = tmp_path / "footnotes.pdf"
-    c = canvas.Canvas(str(p), pagesize=A4)
-    _Page(c).line([(72, "Reintegration in Kassala: final evaluation")], 24, bold=True)
-    c.showPage()
-    pg = _Page(c)
-    pg.line([(72, "Findings")], 14, bold=True, gap=2)
-    pg.prose(3)
+    c, pg = _findings_page(p)
     pg.line([(72, "Returnees praised the counselling desks.12 The desks stayed open after the")], 10)
     pg.y = 100
     pg.line([(72, "12 Focus group with returnees in Kassala, March 2024.")], 7.5)
@@ -166,11 +183,7 @@ def test_footnotes_move_to_the_end_and_a_sentence_runs_on_across_the_page(tmp_pa
     pg = _Page(c)
     pg.line([(72, "JI-HoA project ended, run by the district council.")], 10)
     pg.prose(3)
-    pg.y = 100
-    pg.line([(72, "40 returnees in Kassala; 25 in Gedaref")], 7.5)
-    c.showPage()
-    c.save()
-    text = read_pdf(p).text
+    text = _foot_and_read(c, pg, p, 100, ["40 returnees in Kassala; 25 in Gedaref"])
     assert "open after the JI-HoA project ended" in text
     notes = text.split("## Notes", 1)[1]
     assert "12 Focus group with returnees in Kassala" in notes and "13 Interview" in notes
@@ -227,3 +240,20 @@ def test_raised_note_marks_leave_the_words_and_compounds_keep_their_hyphen(tmp_p
     assert "well-being. They asked" in text and "263" not in text
     assert "much-needed help" in text  # two common words: the hyphen is the compound's
     assert "reintegration grants" in text  # a word broken at the line end is joined
+
+
+@pytest.mark.parametrize("rise", [6, 8])  # pdfium reads the mark on the line, or on a line of its own
+def test_a_note_mark_past_the_lines_end_is_read_and_left_out(tmp_path, rise):
+    p = tmp_path / "lonemark.pdf"
+    c, pg = _findings_page(p)
+    end = "The district offices followed up on every referral (for housing and health)."
+    c.setFont("Helvetica", 10)
+    c.drawString(72, pg.y, end)
+    c.setFont("Helvetica", 5.5)  # the mark, small and raised, a gap past the line's end
+    c.drawString(72 + c.stringWidth(end, "Helvetica", 10) + 40, pg.y + rise, "140")
+    pg.y -= 14
+    pg.prose(1)
+    text = _foot_and_read(c, pg, p, 90, ["140 Mid-term review of the district referral desks, 2022."])
+    body, notes = text.split("## Notes", 1)
+    assert "140 Mid-term review" in notes
+    assert "140" not in body
