@@ -105,14 +105,24 @@ def is_mark_line(ln: Any, body: float) -> bool:
     return ln.size <= MARK_SIZE * body and re.fullmatch(r"\d{1,3}", ln.text.strip()) is not None
 
 
+def _marked(line: str, raised: set[str], text: str) -> bool:
+    """The line starts a note whose number the page carries as a mark: raised, or glued to
+    a word of its text ("glossary.26", "final26,")."""
+    m = _NOTE_START.match(line)
+    return bool(m) and (m.group(1) in raised or re.search(
+        rf"(?:[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb]){m.group(1)}(?!\d)", text) is not None)
+
+
 def footnotes(pages: list[list[Any]], drop: set[tuple[int, int]], body: float) -> dict[tuple[int, int], bool]:
     """(page, line) positions of footnotes, each True where a note starts. A page's notes are
     the lines set smaller than the body text below all of its body text, the first of them
     starting with a number that the page's text carries as a note mark (raised, in `marks`,
     or in the text: "glossary.26", "final26,"); lines with `text`, `size`, `base` (points
     from the page's bottom), `from_top` and optionally `marks`, `drop` the positions already
-    removed."""
+    removed. A block whose first lines carry no number continues the previous page's last
+    note, when that page had notes."""
     out: dict[tuple[int, int], bool] = {}
+    noted: set[int] = set()  # pages with notes
     for p, lines in enumerate(pages):
         kept = [(i, ln) for i, ln in enumerate(lines) if (p, i) not in drop and ln.text.strip()]
         text = [ln for _, ln in kept if ln.size > NOTE_SIZE * body]
@@ -121,15 +131,18 @@ def footnotes(pages: list[list[Any]], drop: set[tuple[int, int]], body: float) -
         floor = min(ln.base for ln in text)
         small = sorted(((i, ln) for i, ln in kept if ln.size <= NOTE_SIZE * body and ln.base < floor
                         and ln.from_top > 0.5), key=lambda t: -t[1].base)
-        m = _NOTE_START.match(small[0][1].text) if small else None
-        if not m:
+        if not small:
             continue
         raised = {mark for ln in text for mark in getattr(ln, "marks", ())}
         raised |= {ln.text.strip() for _, ln in kept if ln.base >= floor and is_mark_line(ln, body)}
         marks = " ".join(ln.text for ln in text)
-        if m.group(1) not in raised and not re.search(
-                rf"(?:[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb]){m.group(1)}(?!\d)", marks):
+
+        # the block starts with a marked note; or it continues the previous page's last
+        # note (lines with no number) until a marked note of this page
+        first = next((k for k, (_, ln) in enumerate(small) if _marked(ln.text, raised, marks)), None)
+        if first is None or (first > 0 and p - 1 not in noted):
             continue
+        noted.add(p)
         for i, ln in small:
             out[(p, i)] = bool(_NOTE_START.match(ln.text))
     return out

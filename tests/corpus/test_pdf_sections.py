@@ -59,12 +59,17 @@ def _findings_page(path: Path) -> tuple[canvas.Canvas, _Page]:
     return c, pg
 
 
-def _foot_and_read(c: canvas.Canvas, pg: _Page, path: Path, y: float, small: list[str]) -> str:
-    """Small lines at height y of the page (a page's foot), then the file saved and read."""
+def _foot(c: canvas.Canvas, pg: _Page, y: float, small: list[str]) -> None:
+    """Small lines at height y of the page (a page's foot), and the page ends."""
     pg.y = y
     for text in small:
         pg.line([(72, text)], 7.5)
     c.showPage()
+
+
+def _foot_and_read(c: canvas.Canvas, pg: _Page, path: Path, y: float, small: list[str]) -> str:
+    """The page's foot (`_foot`), then the file saved and read."""
+    _foot(c, pg, y, small)
     c.save()
     return read_pdf(path).text
 
@@ -257,3 +262,18 @@ def test_a_note_mark_past_the_lines_end_is_read_and_left_out(tmp_path, rise):
     body, notes = text.split("## Notes", 1)
     assert "140 Mid-term review" in notes
     assert "140" not in body
+
+
+def test_a_note_running_on_to_the_next_page_stays_one_note(tmp_path):
+    p = tmp_path / "runon.pdf"
+    c, pg = _findings_page(p)
+    pg.line([(72, "Returnees praised the counselling desks.12")], 10)
+    _foot(c, pg, 100, ["12 Focus group with returnees in Kassala, held in the"])
+    pg = _Page(c)
+    pg.prose(2)
+    pg.line([(72, "The desks stayed open all year.13")], 10)
+    text = _foot_and_read(c, pg, p, 100, ["district hall in March 2024.", "13 Interview with a district case worker."])
+    body, notes = text.split("## Notes", 1)
+    assert "12 Focus group with returnees in Kassala, held in the district hall in March 2024." in notes
+    assert "13 Interview with a district case worker." in notes
+    assert "district hall" not in body
