@@ -9,11 +9,10 @@ sit in. Boilerplate and repeated paragraphs (a page copied twice) are dropped he
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 
-from corpus.countries import fold
+from corpus.cleaning import Dedup, clean_inline, drop_repeated_lines
 from corpus.sections import (
     DISCLAIMER_SENTENCE,
     is_boilerplate,
@@ -49,29 +48,8 @@ class Structure:
         return "\n\n".join(p for s in self.sections for p in s.paragraphs)
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^)(]|\([^)]*\))*\)")
-_HTML_TAG = re.compile(r"</?(?:u|b|i|em|strong|a|span|sup|sub|br|font)\b[^>]*>", re.I)
-_URL = re.compile(r"<?https?://\S+>?")
-_ACCESS_NOTE = re.compile(r"\((?:link|links?)\s+only\s+accessible\s+to[^)]*\)\.?", re.I)
-_EMPH = re.compile(r"(?<![\w*])\*{1,2}(?=\S)([^*\n]+?)(?<=\S)\*{1,2}(?![\w*])")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣–]|\d{1,2}[.)](?=\s)|[a-z][.)](?=\s))\s+")
 _ARROW = re.compile(r"^\s*-->\s*")
-
-
-def clean_inline(text: str) -> str:
-    """Remove markdown/HTML link noise, emphasis markers, URLs and access notes from a line."""
-    t = _MD_IMAGE.sub("", text)
-    t = _MD_LINK.sub(r"\1", t)
-    t = _HTML_TAG.sub("", t)
-    t = _ACCESS_NOTE.sub("", t)
-    t = _URL.sub("", t)
-    t = _EMPH.sub(r"\1", t)
-    t = re.sub(r"(?<=\w)\*+(?=\w)", " ", t)  # "*Officer*ILO": a marker between two words
-    t = re.sub(r"(?<=\S)\*+|\*+(?=\S)", "", t)  # stray emphasis and footnote markers
-    t = t.replace("\u00a0", " ").replace("\u200b", "")
-    t = re.sub(r"\|_+\||_{3,}|\.{6,}|[☐□]", " ", t)  # a form's blanks and tick boxes: "Autre (préciser)____ |__|"
-    return re.sub(r"[ \t]{2,}", " ", t).strip()
 
 
 # "Label: value" on one line; the label is short and starts with a capital.
@@ -163,49 +141,6 @@ def _drop_disclaimer_sentences(text: str) -> str:
     return " ".join(p for p in parts if not DISCLAIMER_SENTENCE.search(p)).strip()
 
 
-def _norm_for_dup(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", fold(text).lower()).strip()
-
-
-class _Dedup:
-    """Exact and near-exact repeats of paragraphs (word 3-gram Jaccard >= 0.9).
-
-    Near-exact candidates come from a small sketch (the 4 smallest shingle hashes); buckets
-    and comparisons are capped so that a long file of similar lines stays linear.
-    """
-
-    MAX_BUCKET = 64
-    MAX_CANDIDATES = 32
-
-    def __init__(self) -> None:
-        self.exact: set[str] = set()
-        self.sketches: dict[int, list[frozenset[int]]] = {}
-
-    def seen(self, text: str) -> bool:
-        norm = _norm_for_dup(text)
-        words = norm.split()
-        if len(words) < 6:
-            return False  # short lines repeat legitimately
-        h = hashlib.blake2b(norm.encode(), digest_size=12).hexdigest()
-        if h in self.exact:
-            return True
-        self.exact.add(h)
-        shingles = frozenset(hash(" ".join(words[i : i + 3])) for i in range(len(words) - 2))
-        sketch = sorted(shingles)[:4]
-        candidates: list[frozenset[int]] = []
-        for s in sketch:
-            candidates.extend(self.sketches.get(s, ()))
-        for other in candidates[: self.MAX_CANDIDATES]:
-            inter = len(shingles & other)
-            if inter and inter / len(shingles | other) >= 0.9:
-                return True
-        for s in sketch:
-            bucket = self.sketches.setdefault(s, [])
-            if len(bucket) < self.MAX_BUCKET:
-                bucket.append(shingles)
-        return False
-
-
 #: A heading over a list of links ("Resources", "Other C-TIP resources", "Ver también"), but
 #: not a kind of resources ("HR Human resources" in an abbreviations table).
 _RESOURCES = re.compile(
@@ -241,28 +176,6 @@ def _is_field_line(para: str) -> bool:
     return bool(m and _is_field_label(m.group(1)))
 
 
-def _drop_repeated_lines(text: str) -> str:
-    """Keep the first of a line of 6 words or more that a document repeats 3 times or more
-    (a form's instructions under every item, a table's header row in every table)."""
-    lines = text.split("\n")
-    keys = [_norm_for_dup(ln) if len(ln.split()) >= 6 else "" for ln in lines]
-    counts: dict[str, int] = {}
-    for k in keys:
-        if k:
-            counts[k] = counts.get(k, 0) + 1
-    if not any(n >= 3 for n in counts.values()):
-        return text
-    seen: set[str] = set()
-    out = []
-    for ln, k in zip(lines, keys, strict=True):
-        if k and counts[k] >= 3:
-            if k in seen:
-                continue
-            seen.add(k)
-        out.append(ln)
-    return "\n".join(out)
-
-
 def parse_structure(
     text: str, detect_title: bool = True, known_title: str = "", trust_headings: bool = False,
     layout_headings: bool = False,
@@ -277,7 +190,7 @@ def parse_structure(
     such as "... Digest" above it is kept as the masthead).
     """
     st = Structure()
-    dedup = _Dedup()
+    dedup = Dedup()
     current = Section(label="", kind="other")
     st.sections.append(current)
     known_kind = "other"  # kind that generic headings inherit
@@ -285,7 +198,7 @@ def parse_structure(
     seen_content = False
     details: dict[str, dict[str, None]] = {}  # searchable field label -> its values, in order, once
 
-    text = _drop_repeated_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = drop_repeated_lines(text.replace("\r\n", "\n").replace("\r", "\n"))
     raw_paras, marked = _split_paragraphs(text)
     # a reader that judged every line's layout (the PDF reader: size, weight) and found
     # headings has said which lines are headings: a short line it did not mark (a footnote,
