@@ -82,7 +82,7 @@ def read_here(path: Path, fmt: str, pdf_seconds: float | None = None):
 
         return read_docx(path)
     if fmt == "odt":
-        from corpus.office import read_odt
+        from corpus.odt import read_odt
 
         return read_odt(path)
     raise BadInput(f"unsupported format {fmt!r}")

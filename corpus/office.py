@@ -4,7 +4,8 @@ The text follows the convention the structure parser reads: a heading is its own
 written '#'*level + ' ' + text; paragraphs are separated by a blank line; consecutive list
 items ("- item") form one block, an item a line; a table is one block, a row a line with its
 cells joined by " | ". A one-column table is a layout box: its content is read as body text.
-Tables of contents, page headers and footers, footnotes and comments are not read.
+Footnotes come at the end under "Notes", numbered in the order the text refers to them.
+Tables of contents, page headers and footers, endnotes and comments are not read.
 """
 
 from __future__ import annotations
@@ -19,19 +20,15 @@ from xml.etree import ElementTree as ET
 from corpus.readers import MAX_TEXT_BYTES, BadInput, RawText, read_bounded
 from corpus.titles import real_title
 
-__all__ = ["read_docx", "read_odt", "MAX_OFFICE_BYTES"]
+__all__ = ["read_docx", "MAX_OFFICE_BYTES"]
 
 #: Largest .docx/.odt file opened, and largest uncompressed XML part parsed.
 MAX_OFFICE_BYTES = 100 * 1024 * 1024
 MAX_XML_BYTES = 256 * 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0"
+_FOOTNOTES = "word/footnotes.xml"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-_T, _TB, _ST, _O, _DRAW, _META = (f"{{urn:oasis:names:tc:opendocument:xmlns:{n}:1.0}}" for n in (
-    "text", "table", "style", "office", "drawing", "meta"))
-_SVG = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"
-_DC = "{http://purl.org/dc/elements/1.1/}"
-_FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 
 _HEADING = re.compile(
     r"^(?:heading|titre|t[ií]tulo|[uü]berschrift|encabezado|kop|titolo|intestazione)\s*([1-9])$", re.I)
@@ -102,6 +99,18 @@ class _Docx:
             self.styles[sid] = (_val(s, "name") or sid, _val(s, "basedOn"), _val(ppr, "outlineLvl"), num)
         lang = styles_el.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr/{_W}lang")
         self.default_lang = None if lang is None else lang.get(_W + "val")
+        self.refs: list[str] = []  # footnote ids in the order the body refers to them
+
+    def footnotes(self, root) -> dict[str, str]:
+        """Text of each footnote of word/footnotes.xml, by id (separators left out)."""
+        out: dict[str, str] = {}
+        for fn in root.iter(_W + "footnote"):
+            if fn.get(_W + "type") in ("separator", "continuationSeparator", "continuationNotice"):
+                continue
+            text = re.sub(r"\s+", " ", " ".join(self.text(p, []) for p in fn.iter(_W + "p"))).strip()
+            if text:
+                out[fn.get(_W + "id") or ""] = text
+        return out
 
     def kind(self, p, in_list: bool) -> tuple[str, int]:
         """('toc' | 'title' | 'h' | 'li' | 'p', heading level) of a paragraph."""
@@ -137,6 +146,8 @@ class _Docx:
                 parts.append(" " if c.get(_W + "type") == "page" else _W_CHARS[tag])
             elif tag == _W + "txbxContent":
                 boxes.append(c)
+            elif tag == _W + "footnoteReference":
+                self.refs.append(c.get(_W + "id") or "")
             elif tag != _W + "sdt" or c.find(f"{_W}sdtPr/{_W}showingPlcHdr") is None:  # placeholders
                 parts.append(self.text(c, boxes))
         return "".join(parts)
@@ -173,64 +184,6 @@ def _unwrap(el, tag: str) -> list:
         elif c.tag in (_W + "sdt", _W + "sdtContent", _W + "customXml"):
             found.extend(_unwrap(c, tag))
     return found
-
-
-class _Odt:
-    """OpenDocument text: paragraph styles (display names, parents, outline levels) and text."""
-
-    paras, table = {_T + "h", _T + "p"}, _TB + "table"
-    lists = {_T + "list", _T + "list-item", _T + "list-header"}
-    wrappers = lists | {_T + "section"}  # indexes (table-of-content...) are not read
-    skip = {_T + "note", _O + "annotation", _T + "tracked-changes", _SVG + "title", _SVG + "desc"}
-
-    def __init__(self, *roots) -> None:
-        self.styles: dict[str, tuple[str, str | None, str | None]] = {}
-        for root in roots:
-            for s in root.iter(_ST + "style"):
-                if s.get(_ST + "family") in (None, "paragraph") and (name := s.get(_ST + "name")):
-                    shown = s.get(_ST + "display-name") or name.replace("_20_", " ")
-                    self.styles[name] = (shown, s.get(_ST + "parent-style-name"),
-                                         s.get(_ST + "default-outline-level"))
-
-    def kind(self, p, in_list: bool) -> tuple[str, int]:
-        name, seen, outline = p.get(_T + "style-name"), 0, None
-        while name in self.styles and seen < 12:  # automatic styles derive from named ones
-            shown, name, lvl = self.styles[name]
-            for pattern, kind in ((_TOC, "toc"), (_TITLE, "title")):
-                if pattern.match(shown):
-                    return kind, 0
-            if m := _HEADING.match(shown):
-                outline = outline or m.group(1)
-            outline, seen = outline or lvl, seen + 1
-        if p.tag == _T + "h":
-            outline = p.get(_T + "outline-level") or outline or "1"
-        if outline and outline.isdigit() and int(outline) > 0:
-            return "h", int(outline)
-        return ("li" if in_list else "p"), 0
-
-    def text(self, el, boxes: list) -> str:
-        parts = [el.text or ""]
-        for c in el:
-            if c.tag in (_T + "s", _T + "tab", _T + "line-break"):
-                parts.append("\n" if c.tag == _T + "line-break" else " " * int(c.get(_T + "c") or 1))
-            elif c.tag == _DRAW + "text-box":
-                boxes.append(c)
-            elif c.tag not in self.skip:
-                parts.append(self.text(c, boxes))
-            parts.append(c.tail or "")
-        return "".join(parts)
-
-    def rows(self, el) -> list[list]:
-        rows: list = []
-        for c in el:
-            if c.tag == _TB + "table-row":
-                rows.append([tc for tc in c if tc.tag == _TB + "table-cell"])  # not covered cells
-            elif c.tag in (_TB + "table-header-rows", _TB + "table-rows", _TB + "table-row-group"):
-                rows.extend(self.rows(c))
-        return rows
-
-    def content(self, el):
-        return el
 
 
 def _blocks(fmt, container, out: _Out, in_list: bool = False) -> None:
@@ -305,10 +258,17 @@ def _part(zf: zipfile.ZipFile, name: str, bad: str) -> bytes:
 
 
 def _finish(fmt, body, checksum: str, meta: dict[str, Any], prop_title: str | None,
-            sources: tuple[str, str, str]) -> RawText:
+            sources: tuple[str, str, str], footnotes: dict[str, str] | None = None) -> RawText:
+    """The RawText of a document's body; its footnotes (by id, numbered in the order the body
+    refers to them) come at the end under "Notes", as the PDF reader writes them."""
     out, notes = _Out(), []
     try:
         _blocks(fmt, body, out)
+        order = [r for r in dict.fromkeys(getattr(fmt, "refs", ())) if footnotes and footnotes.get(r)]
+        if order:
+            out.para("h", "Notes", 2)
+            for k, r in enumerate(order, 1):
+                out.para("p", f"{k} {footnotes[r]}")
     except _Full:
         notes.append(f"truncated: stopped after {MAX_TEXT_BYTES:,} bytes of text")
     except RecursionError:
@@ -339,8 +299,10 @@ def read_docx(path: Path) -> RawText:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             _part(zf, "word/document.xml", bad)
+            notes_xml = _part(zf, _FOOTNOTES, bad) if _FOOTNOTES in zf.namelist() else None
         doc = docx.Document(io.BytesIO(data))
         fmt, body = _Docx(doc.styles.element), doc.element.body
+        footnotes = fmt.footnotes(ET.fromstring(notes_xml)) if notes_xml else {}
     except BadInput:
         raise
     except Exception as exc:  # noqa: BLE001 - zip, XML and package errors all mean a bad file
@@ -356,44 +318,5 @@ def read_docx(path: Path) -> RawText:
         pass
     if lang := lang or _lang(fmt.default_lang):
         meta["doc_lang"] = lang
-    return _finish(fmt, body, checksum, meta, prop_title, ("docx:core properties", "docx:Title style", bad))
-
-
-def read_odt(path: Path) -> RawText:
-    """An OpenDocument text (.odt): content.xml, styles.xml and meta.xml, standard library only."""
-    bad = "corrupt or not an OpenDocument .odt file"
-    data, checksum = _load(path, "an OpenDocument .odt")
-    if data.startswith(_OLE):
-        raise BadInput(f"{bad}: it is an OLE compound file (a legacy or encrypted Office file)")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = set(zf.namelist())
-            mime = zf.read("mimetype")[:100].decode("ascii", "replace").strip() if "mimetype" in names else ""
-            if mime and mime != "application/vnd.oasis.opendocument.text":
-                raise BadInput(f"{bad}: its type is {mime!r}, not a text document")
-            if "META-INF/manifest.xml" in names and b"encryption-data" in zf.read("META-INF/manifest.xml"):
-                raise BadInput("encrypted or password-protected OpenDocument file: remove the password "
-                               "and export it again")
-            xml = {n: ET.fromstring(_part(zf, n, bad)) for n in ("content.xml", "styles.xml", "meta.xml")
-                   if n in names or n == "content.xml"}
-    except BadInput:
-        raise
-    except Exception as exc:  # noqa: BLE001 - zip and XML errors all mean a bad file
-        raise BadInput(f"{bad}: {type(exc).__name__}: {exc}"[:300]) from exc
-    styles, info = xml.get("styles.xml"), xml.get("meta.xml")
-    info = info.find(_O + "meta") if info is not None else None
-    meta: dict[str, Any] = {}
-
-    def get(tag: str) -> str:
-        return (info.findtext(tag) or "").strip() if info is not None else ""
-
-    if m := re.match(r"\d{4}-\d{2}-\d{2}", get(_META + "creation-date") or get(_DC + "date")):
-        meta["doc_created"] = m.group(0)
-    default = styles.find(f".//{_ST}default-style[@{_ST}family='paragraph']/{_ST}text-properties") \
-        if styles is not None else None
-    if lang := _lang(get(_DC + "language")) or _lang(None if default is None else default.get(_FO + "language")):
-        meta["doc_lang"] = lang
-    body = xml["content.xml"].find(f"{_O}body/{_O}text")
-    return _finish(_Odt(*(r for r in (styles, xml["content.xml"]) if r is not None)),
-                   () if body is None else body, checksum, meta, get(_DC + "title"),
-                   ("odt:meta title", "odt:Title style", bad))
+    return _finish(fmt, body, checksum, meta, prop_title, ("docx:core properties", "docx:Title style", bad),
+                   footnotes)

@@ -12,7 +12,8 @@ import pytest
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 
-from corpus.office import _real_title, read_docx, read_odt
+from corpus.odt import read_odt
+from corpus.office import _real_title, read_docx
 from corpus.readers import MAX_TEXT_BYTES, BadInput
 from corpus.structure import parse_structure
 
@@ -295,3 +296,41 @@ def test_real_docx_structure():
     assert "title" not in raw.meta  # empty core title and no Title-style paragraph
     assert parse_structure(raw.text).title  # the parser takes the first heading as its title
     assert not raw.notes
+
+
+def _with_footnotes(path: Path, notes: dict[int, str]) -> Path:
+    """The .docx at `path` with word/footnotes.xml holding `notes` (id -> text) added, and the
+    Word separators that every footnotes part starts with."""
+    runs = "".join(
+        f'<w:footnote w:id="{i}"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {t}</w:t></w:r>'
+        "</w:p></w:footnote>" for i, t in notes.items())
+    xml = (f'<w:footnotes xmlns:w="{W_NS}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/>'
+           '</w:r></w:p></w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r>'
+           f"<w:continuationSeparator/></w:r></w:p></w:footnote>{runs}</w:footnotes>")
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w") as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("word/footnotes.xml", xml)
+    tmp.replace(path)
+    return path
+
+
+def test_footnotes_come_at_the_end_numbered_as_the_text_refers_to_them(tmp_path):
+    doc = docx.Document()
+    doc.add_heading("Findings", level=1)
+    for text, note in (("Returnees praised the counselling desks.", 7), ("The desks stayed open all year.", 3)):
+        _body_append(doc, f'<w:p xmlns:w="{W_NS}"><w:r><w:t>{text}</w:t></w:r><w:r><w:rPr>'
+                          f'<w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="{note}"/></w:r></w:p>')
+    p = tmp_path / "notes.docx"
+    doc.save(p)
+    _with_footnotes(p, {3: "Interview with a district case worker.", 7: "Focus group in Kassala, 2024.", 9: "Unused."})
+    text = read_docx(p).text
+    body, notes = text.split("## Notes", 1)
+    assert "Returnees praised the counselling desks." in body and "Focus group" not in body
+    # numbered in the order of the references (id 7 first), separators and unused notes left out
+    assert notes.split("\n\n")[1:] == ["1 Focus group in Kassala, 2024.", "2 Interview with a district case worker."]
+    from corpus.ingest import load_document
+
+    note = next(q for q in load_document(p).passages if "Focus group" in q.text)
+    assert note.section == "Notes" and note.section_kind == "references"
