@@ -12,7 +12,7 @@ from typing import Any
 
 from corpus.countries import fold
 
-__all__ = ["furniture", "toc_lines", "is_page_mark", "footnotes", "is_mark_line", "NOTE_SIZE"]
+__all__ = ["furniture", "toc_lines", "is_page_mark", "footnotes", "is_mark_line", "NOTE_SIZE", "MARK_AFTER"]
 
 _PAGE_MARK = re.compile(
     r"^(?:(?:page|pagina|pag\.?|p\.)\s*)?[\divxlc]{1,4}(?:\s*(?:of|de|sur|/)\s*\d{1,4})?$"
@@ -105,12 +105,15 @@ def is_mark_line(ln: Any, body: float) -> bool:
     return ln.size <= MARK_SIZE * body and re.fullmatch(r"\d{1,3}", ln.text.strip()) is not None
 
 
+#: What a note mark follows: a letter or closing punctuation ("well-being.263", "final24,").
+MARK_AFTER = r"(?:[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb%])"
+
+
 def _marked(line: str, raised: set[str], text: str) -> bool:
     """The line starts a note whose number the page carries as a mark: raised, or glued to
     a word of its text ("glossary.26", "final26,")."""
     m = _NOTE_START.match(line)
-    return bool(m) and (m.group(1) in raised or re.search(
-        rf"(?:[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb]){m.group(1)}(?!\d)", text) is not None)
+    return bool(m) and (m.group(1) in raised or re.search(rf"{MARK_AFTER}{m.group(1)}(?!\d)", text) is not None)
 
 
 def footnotes(pages: list[list[Any]], drop: set[tuple[int, int]], body: float) -> dict[tuple[int, int], bool]:

@@ -92,7 +92,9 @@ def _stands_alone(prev: _Line | None, ln: _Line, nxt: _Line | None) -> bool:
     return True
 
 
-_TABLE_CAPTION = re.compile(r"^(?i:tables?|tableaux?|tablas?|cuadros?)\s+(?i:n[o\u00ba\u00b0]\.?\s*)?[A-Za-z]?\d+\b")
+def _is_table_caption(text: str) -> bool:
+    """A table's caption ("Table 5. ...", "Tableau 2 :", "Cuadro 3")."""
+    return is_caption(text) and re.match(r"(?i)(?:tables?|tableaux?|tablas?|cuadros?)\b", fold(text).strip()) is not None
 
 
 def _join_wrapped(a: str, b: str) -> str:
@@ -163,7 +165,7 @@ def _layout_text(pages: list[list[_Line]], drop: set[tuple[int, int]]) -> tuple[
         text = ln.text
         nxt = body_lines[k + 1] if k + 1 < len(body_lines) else None
         near = caption is not None and caption.page == ln.page and 0 < caption.base - ln.base <= 3.5 * ln.size
-        if _TABLE_CAPTION.match(fold(text)):
+        if _is_table_caption(text):
             caption = ln
         elif near and prev is caption and caption.bold == ln.bold and abs(ln.size - caption.size) < 0.5 \
                 and caption.base - ln.base <= 1.55 * ln.size and not ln.columns:

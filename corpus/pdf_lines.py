@@ -9,6 +9,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from corpus.furniture import MARK_AFTER
+
 __all__ = ["Line", "page_lines"]
 
 
@@ -35,8 +37,7 @@ class Line:
 # Characters word processors use for list bullets (Symbol/Wingdings code points included).
 _BULLETS = {0xF0B7, 0xF0A7, 0xF076, 0xF0D8, 0xF0FC, 0xF06E, 0xF0A8, 0x25AA, 0x25CF, 0x25E6, 0x2023}
 _SOFT_HYPHENS = {0x02, 0xAD}
-#: What a note mark follows: a letter or closing punctuation ("well-being.263", "final24,").
-_MARK_AFTER = re.compile(r"[^\W\d_]|[.,;:)\]\u201d\u2019\"\u00bb%]")
+_MARK_AFTER = re.compile(MARK_AFTER)
 
 
 def page_lines(pdf: Any, index: int) -> list[Line]:
@@ -87,10 +88,10 @@ def page_lines(pdf: Any, index: int) -> list[Line]:
                 if out:
                     text = re.sub(r"\s+(?=[.,;:](?:\s|$))", "", text)  # "them26 ." -> "them."
                 raw.FPDFText_GetCharOrigin(tp, first, x, y)
-                bold = sum(_is_bold(tp, j) for j in sampled)
+                bold = sum(_is_bold(raw, tp, j) for j in sampled)
                 bold_line = bold >= 0.9 * len(sampled)
                 lines.append(Line(re.sub(r"[ \t\u00a0]{2,}", " ", text), round(size, 1), bold_line,
-                                  base, x.value, index, page_h, bold_line and _has_gutter(tp, inked, size),
+                                  base, x.value, index, page_h, bold_line and _has_gutter(raw, tp, inked, size),
                                   marks))
 
             for i in range(n):
@@ -135,11 +136,10 @@ def page_lines(pdf: Any, index: int) -> list[Line]:
 _BOLD_NAME = re.compile(rb"bold|black|heavy|semibold|demi", re.I)
 
 
-def _is_bold(tp: Any, i: int) -> bool:
+def _is_bold(raw: Any, tp: Any, i: int) -> bool:
     """Character i is set bold: by its font's weight, or, where the file gives none (the
-    standard fonts, which are not embedded), by the font's name ("Helvetica-Bold")."""
-    import pypdfium2.raw as raw
-
+    standard fonts, which are not embedded), by the font's name ("Helvetica-Bold"). `raw`:
+    pypdfium2.raw."""
     weight = raw.FPDFText_GetFontWeight(tp, i)
     if weight > 0:
         return weight >= 600
@@ -153,12 +153,10 @@ def _is_bold(tp: Any, i: int) -> bool:
 _NUMBERING = re.compile(r"(?:[^\W\d_]{2,12})?(?:[\dIVXivx]+(?:[.\-]\d+)*[.):]?|[A-Za-z][.)])")
 
 
-def _has_gutter(tp: Any, inked: list[int], size: float) -> bool:
+def _has_gutter(raw: Any, tp: Any, inked: list[int], size: float) -> bool:
     """True when two words of a line stand further apart than 1 em (a word space is about a
     third of one): cells of a table row ("ETHIOPIA   SOMALIA   SUDAN"), not a heading. The
     gap after a leading number ("3.2<tab>Effectiveness", "Annex 2<tab>Tables") does not count."""
-    import pypdfium2.raw as raw
-
     if len(inked) < 2 or size <= 0:
         return False
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
